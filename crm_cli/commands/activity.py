@@ -1,0 +1,13 @@
+"""Placeholder until its issue lands."""
+
+import typer
+
+app = typer.Typer(help="(not yet available)", no_args_is_help=True)
+
+
+def agenda() -> None:
+    """(not yet available)"""
+
+
+def remind() -> None:
+    """(not yet available)"""

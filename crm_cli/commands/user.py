@@ -1,0 +1,76 @@
+"""crm user: the people who own records."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from crm_cli.output import Col, FormatOpt, JsonOpt, QuietOpt
+
+app = typer.Typer(help="Users (reps, managers, admins).", no_args_is_help=True)
+COLUMNS = [Col("id", "ID", "right"), Col("handle", "Handle"), Col("name", "Name"), Col("email", "Email"),
+           Col("role", "Role"), Col("team", "Team"), Col("active", "Active")]
+
+
+@app.command("add")
+def add(handle: Annotated[str, typer.Argument(help="Login-style handle, e.g. alice.")],
+        name: Optional[str] = None, email: Optional[str] = None,
+        role: Annotated[str, typer.Option(help="rep|manager|admin")] = "rep",
+        team: Optional[str] = None, quiet: QuietOpt = False) -> None:
+    """Add a user."""
+    from crm_cli import db
+    from crm_cli.output import created
+    from crm_cli.services import customers, users
+
+    data = customers.validate(users.UserIn, handle=handle, name=name, email=email, role=role, team=team)
+    with db.session_scope() as s:
+        u = users.add(s, data)
+        created("user", u.id, u.handle, quiet)
+
+
+@app.command("list")
+def list_(all_: Annotated[bool, typer.Option("--all", help="Include deactivated users.")] = False,
+          team: Optional[str] = None, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
+    """List users."""
+    from crm_cli import db
+    from crm_cli.output import emit
+    from crm_cli.services import users
+
+    with db.session_scope() as s:
+        rows = users.list_users(s, include_inactive=all_, team=team)
+    emit(rows, COLUMNS, fmt, as_json)
+
+
+@app.command("edit")
+def edit(ref: Annotated[str, typer.Argument(help="Handle or id.")],
+         name: Optional[str] = None, email: Optional[str] = None, role: Optional[str] = None,
+         team: Optional[str] = None,
+         active: Annotated[Optional[bool], typer.Option("--active/--inactive")] = None) -> None:
+    """Change a user."""
+    from crm_cli import db
+    from crm_cli.output import info
+    from crm_cli.services import customers, resolve, users
+
+    data = customers.validate(users.UserIn, name=name, email=email, role=role, team=team)
+    with db.session_scope() as s:
+        u = resolve.get(s, users.User, ref)
+        for k, v in data.model_dump(exclude_none=True).items():
+            setattr(u, k, v)
+        if active is not None:
+            u.active = active
+        info(f"updated user {u.handle}")
+
+
+@app.command("deactivate")
+def deactivate(ref: Annotated[str, typer.Argument(help="Handle or id.")]) -> None:
+    """Deactivate a user who left (their records stay; move them with `crm customer transfer`)."""
+    from crm_cli import db
+    from crm_cli.output import info
+    from crm_cli.services import resolve, users
+
+    with db.session_scope() as s:
+        u = resolve.get(s, users.User, ref)
+        u.active = False
+        info(f"deactivated user {u.handle}; move their records with "
+             f"'crm customer transfer --from {u.handle} --to HANDLE'")

@@ -1,0 +1,96 @@
+"""Per-invocation state set by the global options: database, user, clock, interactivity.
+
+Only the standard library is imported here: this module is on the `--help` path.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone, tzinfo
+
+
+@dataclass
+class Options:
+    db: str | None = None
+    user: str | None = None
+    now: str | None = None
+    no_input: bool = False
+    debug: bool = False
+
+
+options = Options()
+
+
+def reset() -> None:
+    global options, _tz
+    options = Options()
+    _tz = None
+
+
+def interactive() -> bool:
+    """Prompts are allowed only with a TTY on both ends and input not disabled."""
+    if options.no_input or os.environ.get("CRM_NO_INPUT"):
+        return False
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+_tz: tzinfo | None = None
+
+
+def tz() -> tzinfo:
+    """The timezone used to show and interpret local times."""
+    global _tz
+    if _tz is None:
+        from crm_cli import config
+
+        name = config.get("timezone")
+        if name:
+            from zoneinfo import ZoneInfo
+
+            _tz = ZoneInfo(str(name))
+        elif os.environ.get("TZ"):
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                _tz = ZoneInfo(os.environ["TZ"])
+            except (ZoneInfoNotFoundError, ValueError):
+                from dateutil.tz import tzlocal
+
+                _tz = tzlocal()
+        else:
+            from dateutil.tz import tzlocal
+
+            _tz = tzlocal()
+    return _tz
+
+
+def now() -> datetime:
+    """The current time (aware, UTC); fixed by --now / CRM_NOW for reproducible runs."""
+    fixed = options.now or os.environ.get("CRM_NOW")
+    if fixed:
+        from crm_cli.dates import parse_datetime
+
+        return parse_datetime(fixed, base=datetime.now(timezone.utc), option="--now").astimezone(timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def current_handle() -> str:
+    """The acting user's handle: --as > CRM_USER > config > OS login."""
+    if options.user:
+        return options.user
+    from crm_cli import config
+
+    value = config.get("user")
+    if value:
+        return str(value)
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (containers)
+        return "me"

@@ -1,0 +1,177 @@
+"""Which database, the engine (with per-connection SQLite settings), sessions and schema upgrades.
+
+Choice: --db PATH > CRM_DB (path) > CRM_DATABASE_URL > config `database_url` > crm.db in the
+platformdirs user data dir. A new or older database is upgraded automatically on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from crm_cli import context
+from crm_cli.errors import CrmError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+_engines: dict = {}
+
+
+def database_url() -> str:
+    if context.options.db:
+        return _path_url(context.options.db)
+    if os.environ.get("CRM_DB"):
+        return _path_url(os.environ["CRM_DB"])
+    if os.environ.get("CRM_DATABASE_URL"):
+        return os.environ["CRM_DATABASE_URL"]
+    from crm_cli import config
+
+    url = config.load().get("database_url")
+    if url:
+        return str(url)
+    from platformdirs import user_data_dir
+
+    return _path_url(str(Path(user_data_dir("crm", appauthor=False)) / "crm.db"))
+
+
+def _path_url(path: str) -> str:
+    if "://" in path:
+        return path
+    return "sqlite:///" + str(Path(path).expanduser().resolve())
+
+
+def describe(url: str) -> str:
+    """The URL without its password, or the file path for SQLite."""
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///"):]
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def head_revision() -> str:
+    """The newest migration (revisions are named after their files, which sort in order)."""
+    names = sorted(p.stem for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    return names[-1]
+
+
+def _create_sqlite_file(url: str) -> None:
+    path = Path(url[len("sqlite:///"):])
+    if str(path) in ("", ":memory:") or path.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise CrmError(f"cannot create the database file {path}: {exc.strerror}",
+                       "check the directory, or choose another with --db") from None
+
+
+def get_engine(url: str | None = None, migrate: bool = True):
+    url = url or database_url()
+    engine = _engines.get(url)
+    if engine is not None:
+        return engine
+    from sqlalchemy import create_engine, event
+
+    if url.startswith("sqlite"):
+        _create_sqlite_file(url)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # every connection, not just the first
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA busy_timeout = 30000")
+            cur.execute("PRAGMA synchronous = NORMAL")
+            cur.close()
+    else:
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            url_for_engine = "postgresql+psycopg://" + url.split("://", 1)[1]
+        else:
+            url_for_engine = url
+        try:
+            engine = create_engine(url_for_engine, pool_pre_ping=False)
+        except Exception as exc:
+            raise CrmError(f"cannot use database URL {describe(url)}: {exc}",
+                           "check CRM_DATABASE_URL (e.g. postgresql+psycopg://user@host/db)") from None
+    _engines[url] = engine
+    if migrate:
+        ensure_schema(engine)
+    return engine
+
+
+def dispose_all() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+def current_revision(engine) -> str | None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, ProgrammingError) as exc:
+        message = str(getattr(exc, "orig", exc))
+        if "alembic_version" in message:
+            return None
+        raise
+
+
+def ensure_schema(engine) -> None:
+    """Create a new database or upgrade an old one; refuse one newer than this crm."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    known = sorted(p.stem for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    if current is not None and current not in known:
+        raise CrmError(f"the database is at schema revision {current}, newer than this crm knows",
+                       "upgrade crm")
+    upgrade(engine)
+
+
+def alembic_config(engine):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine, revision: str = "head") -> None:
+    import logging
+
+    from alembic import command
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    command.upgrade(alembic_config(engine), revision)
+
+
+@contextmanager
+def session_scope() -> Iterator:
+    """One transaction: commit on success, roll back on any error."""
+    from sqlmodel import Session
+
+    from crm_cli.services import audit
+
+    session = Session(get_engine(), expire_on_commit=False)
+    audit.attach(session)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,106 @@
+"""Sample data for `crm demo`, and the tour it prints.
+
+Each module adds a loader and a showcase step to STEPS ("module:function"); a loader takes
+(session, ids) where `ids` collects what earlier loaders created; a showcase step prints to stdout.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+LOADERS: list[str] = [
+    "crm_cli.demo:load_core",
+]
+SHOWCASE: list[tuple[str, list[str]]] = [
+    ("Customers", ["customer", "list"]),
+    ("Org chart of 华强电子", ["contact", "tree", "华强电子"]),
+]
+
+
+def demo_path() -> str:
+    from crm_cli import context
+
+    if context.options.db or os.environ.get("CRM_DB") or os.environ.get("CRM_DATABASE_URL"):
+        from crm_cli import db
+
+        return db.database_url()
+    from platformdirs import user_data_dir
+
+    return str(Path(user_data_dir("crm", appauthor=False)) / "demo.db")
+
+
+def run(fresh: bool = True) -> None:
+    from crm_cli import context, db
+    from crm_cli.errors import UsageError
+    from crm_cli.output import info
+
+    target = demo_path()
+    if "://" not in target:
+        if fresh:
+            for suffix in ("", "-wal", "-shm"):
+                try:
+                    os.remove(target + suffix)
+                except FileNotFoundError:
+                    pass
+        context.options.db = target
+    elif fresh and db.get_engine().connect().exec_driver_sql("SELECT count(*) FROM customers").scalar():
+        raise UsageError("the database already has customers; the demo needs an empty one",
+                         "run crm demo without --db/CRM_DB to use its own demo.db")
+    ids: dict = {}
+    with db.session_scope() as s:
+        for spec in LOADERS:
+            module, func = spec.split(":")
+            getattr(importlib.import_module(module), func)(s, ids)
+    info(f"demo data loaded into {db.describe(db.database_url())}")
+    info(f"try: CRM_DB={db.describe(db.database_url())} crm customer show 华强电子")
+    from crm_cli.app import app
+
+    for title, args in SHOWCASE:
+        sys.stdout.write(f"\n== {title} ==\n")
+        sys.stdout.flush()
+        try:
+            app(args=["--db", target, *args], prog_name="crm", standalone_mode=False)
+        except SystemExit:
+            pass
+
+
+def load_core(session, ids: dict) -> None:
+    from crm_cli.money import Money
+    from crm_cli.services import contacts, customers, identity, users
+
+    me = identity.current_user(session)
+    alice = users.add(session, users.UserIn(handle="alice", name="Alice Wang 王丽", email="alice@example.com",
+                                            role="rep", team="east"))
+    bob = users.add(session, users.UserIn(handle="bob", name="Bob Li 李波", role="rep", team="east"))
+    users.add(session, users.UserIn(handle="carol", name="Carol Zhang 张静", role="manager", team="east"))
+    ids["users"] = {"me": me, "alice": alice, "bob": bob}
+    C = customers.CustomerIn
+    group = customers.add(session, C(name="华强集团", status="active", tier="A", industry="电子", region="深圳",
+                                     phone="+86 755 8888 0000", website="https://huaqiang.example.cn"),
+                          owner=alice, credit_limit=Money(500_000_00, "CNY"), tags=["key-account"])
+    hq = customers.add(session, C(name="华强电子", status="active", tier="A", industry="电子", region="深圳",
+                                  phone="0755-2345 6789", email="info@hqe.example.cn"),
+                       owner=alice, parent=group, credit_limit=Money(200_000_00, "CNY"), tags=["key-account", "电子"])
+    customers.add(session, C(name="华强物流", status="prospect", tier="B", industry="物流", region="深圳"),
+                  owner=bob, parent=group)
+    acme = customers.add(session, C(name="Acme Trading Ltd", status="active", tier="B", industry="trading",
+                                    region="Shanghai", phone="+86 21 6000 1234", email="sales@acme.example.com"),
+                         owner=bob, credit_limit=Money(50_000_00, "USD"))
+    bj = customers.add(session, C(name="北京远航科技有限公司", status="prospect", tier="C", industry="软件",
+                                  region="北京", phone="010-6552 1234"), owner=me)
+    customers.add(session, C(name="Old Mill Bakery", status="churned", tier="D", industry="food",
+                             region="Hangzhou"), owner=me)
+    K = contacts.ContactIn
+    ceo = contacts.add(session, hq, K(name="周总", title="总经理", mobile="13800138000",
+                                      decision_role="decision-maker", email="zhou@hqe.example.cn"))
+    cto = contacts.add(session, hq, K(name="陈工", title="技术总监", mobile="13900139000", decision_role="technical"),
+                       reports_to=ceo)
+    contacts.add(session, hq, K(name="林小姐", title="采购", mobile="13700137000", decision_role="user"),
+                 reports_to=cto)
+    contacts.add(session, acme, K(name="Jane Smith", title="Procurement Manager", email="jane@acme.example.com",
+                                  decision_role="decision-maker"))
+    contacts.add(session, bj, K(name="刘洋", title="CTO", mobile="+86 186 0000 1111", decision_role="coach"))
+    ids["customers"] = {"group": group, "hq": hq, "acme": acme, "bj": bj}

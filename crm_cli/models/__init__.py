@@ -1,0 +1,28 @@
+"""SQLModel tables. Importing this package registers every table on SQLModel.metadata.
+
+ENTITIES maps the user-facing entity name (`crm history customer 3`) to its table model.
+"""
+
+from crm_cli.models.base import Record, UTCDateTime  # noqa: F401
+from crm_cli.models.contact import Contact
+from crm_cli.models.customer import Customer, CustomerTag  # noqa: F401
+from crm_cli.models.system import CustomField, History  # noqa: F401
+from crm_cli.models.user import User
+
+ENTITIES: dict[str, type] = {
+    "user": User,
+    "customer": Customer,
+    "contact": Contact,
+}
+
+
+def register(model: type) -> type:
+    """Add a record model to ENTITIES under its `__entity__` name (used by later modules)."""
+    ENTITIES[model.__entity__] = model
+    return model
+
+
+# later modules register their tables here, one line each
+from crm_cli.models import lead  # noqa: E402,F401
+from crm_cli.models import opportunity  # noqa: E402,F401
+from crm_cli.models import activity  # noqa: E402,F401

@@ -1,0 +1,45 @@
+"""Prompts only on a TTY (questionary is imported only when a prompt is really shown)."""
+
+from __future__ import annotations
+
+from crm_cli import context
+from crm_cli.errors import UsageError
+
+
+def require(value, flag: str, question: str | None = None, choices: list[str] | None = None):
+    """Return `value`, or ask for it on a TTY, or fail naming the flag."""
+    if value not in (None, ""):
+        return value
+    if not context.interactive():
+        raise UsageError(f"missing {flag}", f"pass {flag} (no prompt without a TTY)")
+    import questionary
+
+    q = question or flag.lstrip("-").replace("-", " ").capitalize()
+    if choices:
+        answer = questionary.select(q, choices=choices).ask()
+    else:
+        answer = questionary.text(q).ask()
+    if answer in (None, ""):
+        raise UsageError(f"missing {flag}")
+    return answer
+
+
+def confirm(question: str, yes: bool, flag: str = "--yes") -> None:
+    """Destructive actions: need --yes, or a 'yes' at a TTY prompt."""
+    if yes:
+        return
+    if not context.interactive():
+        raise UsageError(f"{question.rstrip('?')}: refusing without {flag}", f"add {flag} to confirm")
+    import questionary
+
+    if not questionary.confirm(question, default=False).ask():
+        raise UsageError("cancelled; nothing was changed")
+
+
+def ask_yes_no(question: str) -> bool:
+    """A yes/no question on a TTY; False without one."""
+    if not context.interactive():
+        return False
+    import questionary
+
+    return bool(questionary.confirm(question, default=False).ask())

@@ -1,0 +1,148 @@
+"""Contacts: people at a customer, their reporting lines and decision roles."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+from pydantic import field_validator
+from sqlalchemy import func, or_, select
+from sqlmodel import SQLModel
+
+from crm_cli.errors import ValidationError
+from crm_cli.models import Contact, Customer
+from crm_cli.output import Col
+from crm_cli.services import normalize
+
+ROLES = ("decision-maker", "user", "technical", "coach", "other")
+COLUMNS = [Col("id", "ID", "right"), Col("name", "Name"), Col("customer", "Customer"), Col("title", "Title"),
+           Col("mobile", "Mobile"), Col("phone", "Phone"), Col("email", "Email"), Col("decision_role", "Role")]
+
+
+class ContactIn(SQLModel):
+    name: Optional[str] = None
+    title: Optional[str] = None
+    phone: Optional[str] = None
+    mobile: Optional[str] = None
+    email: Optional[str] = None
+    birthday: Optional[date] = None
+    decision_role: Optional[str] = None
+    notes: Optional[str] = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v):
+        if v is not None and not v.strip():
+            raise ValueError("--name must not be empty")
+        return v.strip() if v else v
+
+    @field_validator("decision_role")
+    @classmethod
+    def _role(cls, v):
+        if v is not None:
+            v = {"dm": "decision-maker", "eb": "decision-maker", "ub": "user", "tb": "technical"}.get(v.lower(), v)
+            if v not in ROLES:
+                raise ValueError(f"--role must be one of {', '.join(ROLES)}, not '{v}'")
+        return v
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v):
+        if v and not normalize.valid_email(v):
+            raise ValueError(f"--email '{v}' is not an email address")
+        return normalize.email_key(v) if v else v
+
+
+def _keys(c: Contact) -> None:
+    c.email_key = normalize.email_key(c.email)
+    c.phone_key = normalize.phone_key(c.mobile or c.phone)
+
+
+def set_reports_to(session, c: Contact, boss: Contact | None) -> None:
+    if boss is not None:
+        if boss.customer_id != c.customer_id:
+            raise ValidationError(f"contact {boss.id} works for another customer",
+                                  "reports-to must be a contact of the same customer")
+        node, seen = boss, set()
+        while node is not None and node.id not in seen:
+            if node.id == c.id:
+                raise ValidationError(f"contact {boss.id} already reports (indirectly) to {c.id}; "
+                                      "that would make a cycle")
+            seen.add(node.id)
+            node = session.get(Contact, node.reports_to_id) if node.reports_to_id else None
+    c.reports_to_id = boss.id if boss else None
+
+
+def add(session, customer: Customer, data: ContactIn, reports_to: Contact | None = None,
+        custom: dict | None = None) -> Contact:
+    c = Contact(customer_id=customer.id, custom=custom or {}, **data.model_dump(exclude_none=True))
+    _keys(c)
+    session.add(c)
+    session.flush()
+    if reports_to is not None:
+        set_reports_to(session, c, reports_to)
+    return c
+
+
+def edit(session, c: Contact, data: ContactIn, reports_to=False, custom=None) -> None:
+    for k, v in data.model_dump(exclude_none=True).items():
+        setattr(c, k, v)
+    if reports_to is not False:
+        set_reports_to(session, c, reports_to)
+    if custom is not None:
+        c.custom = custom
+    _keys(c)
+
+
+def record(c: Contact, customer_name: str | None = None) -> dict:
+    return {"id": c.id, "customer_id": c.customer_id, "customer": customer_name, "name": c.name,
+            "title": c.title, "phone": c.phone, "mobile": c.mobile, "email": c.email, "birthday": c.birthday,
+            "reports_to_id": c.reports_to_id, "decision_role": c.decision_role, "notes": c.notes,
+            "custom": dict(c.custom or {}), "created_at": c.created_at, "updated_at": c.updated_at}
+
+
+def list_contacts(session, customer_id=None, search=None, role=None, where=None, limit=None, offset=0):
+    from crm_cli.services import customfields
+
+    q = select(Contact, Customer.name).join(Customer, Customer.id == Contact.customer_id) \
+        .where(Contact.deleted_at.is_(None))
+    if customer_id is not None:
+        q = q.where(Contact.customer_id == customer_id)
+    if role:
+        q = q.where(Contact.decision_role == role)
+    if search:
+        like = f"%{search.strip().lower()}%"
+        conds = [func.lower(Contact.name).like(like), func.lower(Contact.email).like(like)]
+        pk = normalize.phone_key(search)
+        if pk and len(pk) >= 4:
+            conds.append(Contact.phone_key.like(f"%{pk}%"))
+        q = q.where(or_(*conds))
+    for clause in customfields.where_clauses(session, Contact, where):
+        q = q.where(clause)
+    q = q.order_by(Customer.name, Contact.name, Contact.id).offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    return [record(c, cname) for c, cname in session.execute(q).all()]
+
+
+def customer_section(session, customer):
+    rows = list_contacts(session, customer_id=customer.id)
+    return ("contacts", rows, [Col("id", "ID", "right"), Col("name", "Name"), Col("title", "Title"),
+                               Col("mobile", "Mobile"), Col("email", "Email"), Col("decision_role", "Role")])
+
+
+def tree(session, customer: Customer) -> list[dict]:
+    """The org chart: top-level contacts with nested `reports` lists."""
+    rows = session.execute(select(Contact).where(Contact.customer_id == customer.id,
+                                                 Contact.deleted_at.is_(None)).order_by(Contact.name)).scalars().all()
+    ids = {c.id for c in rows}
+    kids: dict[int | None, list[Contact]] = {}
+    for c in rows:
+        boss = c.reports_to_id if c.reports_to_id in ids else None
+        kids.setdefault(boss, []).append(c)
+
+    def build(c, depth=0):
+        return {"id": c.id, "name": c.name, "title": c.title, "decision_role": c.decision_role,
+                "reports": [build(k, depth + 1) for k in kids.get(c.id, [])] if depth < 50 else []}
+
+    return [build(c) for c in kids.get(None, [])]

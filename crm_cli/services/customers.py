@@ -1,0 +1,434 @@
+"""Customer rules: validation, duplicate guard, listing, tags, merge, transfer, tree, 360 view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from pydantic import field_validator
+from sqlalchemy import func, insert, or_, select, update
+from sqlmodel import SQLModel
+
+from crm_cli.errors import Conflict, Duplicate, ValidationError
+from crm_cli.models import Contact, Customer, CustomerTag, User
+from crm_cli.services import normalize
+
+STATUSES = ("prospect", "active", "churned")
+TIERS = ("A", "B", "C", "D")
+EDITABLE = ("name", "status", "tier", "industry", "region", "phone", "email", "website", "address",
+            "payment_terms", "notes")
+SORTS = {"id": Customer.id, "name": Customer.name, "status": Customer.status, "tier": Customer.tier,
+         "created": Customer.created_at, "updated": Customer.updated_at, "industry": Customer.industry,
+         "region": Customer.region}
+
+
+class CustomerIn(SQLModel):
+    """Validated input for add/edit (the table model does not validate)."""
+
+    name: Optional[str] = None
+    status: Optional[str] = None
+    tier: Optional[str] = None
+    industry: Optional[str] = None
+    region: Optional[str] = None
+    phone: Optional[str] = None
+    email: Optional[str] = None
+    website: Optional[str] = None
+    address: Optional[str] = None
+    payment_terms: Optional[int] = None
+    notes: Optional[str] = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v):
+        if v is not None and not v.strip():
+            raise ValueError("--name must not be empty")
+        return v.strip() if v else v
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, v):
+        if v is not None and v not in STATUSES:
+            raise ValueError(f"--status must be one of {', '.join(STATUSES)}, not '{v}'")
+        return v
+
+    @field_validator("tier")
+    @classmethod
+    def _tier(cls, v):
+        if v is not None:
+            v = v.strip().upper()
+            if v not in TIERS:
+                raise ValueError(f"--tier must be one of A, B, C, D, not '{v}'")
+        return v
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v):
+        if v and not normalize.valid_email(v):
+            raise ValueError(f"--email '{v}' is not an email address")
+        return normalize.email_key(v) if v else v
+
+    @field_validator("payment_terms")
+    @classmethod
+    def _terms(cls, v):
+        if v is not None and not 0 <= v <= 3650:
+            raise ValueError("--payment-terms must be between 0 and 3650 days")
+        return v
+
+
+def validate(model_cls, **values):
+    """Run a pydantic input model; its first error becomes a one-line ValidationError."""
+    from pydantic import ValidationError as PydanticError
+
+    try:
+        return model_cls.model_validate({k: v for k, v in values.items() if v is not None})
+    except PydanticError as exc:
+        err = exc.errors()[0]
+        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        if err.get("type", "").endswith("parsing") or err.get("type") == "int_type":
+            msg = f"--{str(err['loc'][0]).replace('_', '-')}: {msg}"
+        raise ValidationError(msg) from None
+
+
+def _keys(c: Customer) -> None:
+    c.name_key = normalize.name_key(c.name)
+    c.email_key = normalize.email_key(c.email)
+    c.phone_key = normalize.phone_key(c.phone)
+
+
+def find_duplicates(session, name=None, email=None, phone=None, exclude_id=None) -> list[tuple[Customer, str]]:
+    conds = []
+    nk, ek, pk = normalize.name_key(name), normalize.email_key(email), normalize.phone_key(phone)
+    if nk:
+        conds.append(Customer.name_key == nk)
+    if ek:
+        conds.append(Customer.email_key == ek)
+    if pk:
+        conds.append(Customer.phone_key == pk)
+    if not conds:
+        return []
+    q = select(Customer).where(or_(*conds), Customer.deleted_at.is_(None))
+    if exclude_id:
+        q = q.where(Customer.id != exclude_id)
+    out = []
+    for c in session.execute(q.limit(10)).scalars():
+        why = "name" if nk and c.name_key == nk else "email" if ek and c.email_key == ek else "phone"
+        out.append((c, why))
+    return out
+
+
+def duplicate_error(matches: list[tuple[Customer, str]]) -> Duplicate:
+    c, why = matches[0]
+    more = f" (and {len(matches) - 1} more)" if len(matches) > 1 else ""
+    return Duplicate(f"customer {c.id} '{c.name}' already has this {why}{more}",
+                     "use --force to add it anyway, or 'crm customer edit'")
+
+
+def add(session, data: CustomerIn, *, owner: User, parent: Customer | None = None, credit_limit=None,
+        tags: list[str] | None = None, custom: dict | None = None, force: bool = False,
+        confirm=None) -> Customer:
+    """Create a customer. `confirm(matches)` may approve a duplicate (TTY prompt)."""
+    if not force:
+        matches = find_duplicates(session, data.name, data.email, data.phone)
+        if matches and not (confirm and confirm(matches)):
+            raise duplicate_error(matches)
+    c = Customer(**data.model_dump(exclude_none=True), owner_id=owner.id,
+                 parent_id=parent.id if parent else None, custom=custom or {})
+    if not c.status:
+        c.status = "prospect"
+    if credit_limit is not None:
+        c.credit_limit, c.currency = credit_limit.minor, credit_limit.currency
+    _keys(c)
+    session.add(c)
+    session.flush()
+    for tag in tags or []:
+        add_tag(session, c, tag)
+    return c
+
+
+def edit(session, c: Customer, data: CustomerIn, *, parent: Customer | None | bool = False,
+         credit_limit=None, custom: dict | None = None, owner: User | None = None,
+         force: bool = False) -> Customer:
+    changes = data.model_dump(exclude_none=True)
+    if not force and any(k in changes for k in ("name", "email", "phone")):
+        matches = find_duplicates(session, changes.get("name"), changes.get("email"), changes.get("phone"),
+                                  exclude_id=c.id)
+        if matches:
+            raise duplicate_error(matches)
+    for k, v in changes.items():
+        setattr(c, k, v)
+    if parent is not False:
+        set_parent(session, c, parent)
+    if credit_limit is not None:
+        c.credit_limit, c.currency = credit_limit.minor, credit_limit.currency
+    if custom is not None:
+        c.custom = custom
+    if owner is not None:
+        c.owner_id = owner.id
+    _keys(c)
+    return c
+
+
+def set_parent(session, c: Customer, parent: Customer | None) -> None:
+    if parent is not None:
+        node = parent
+        seen = set()
+        while node is not None:
+            if node.id == c.id:
+                raise ValidationError(f"customer {parent.id} is below {c.id} in the tree; that would make a cycle")
+            if node.id in seen:
+                break
+            seen.add(node.id)
+            node = session.get(Customer, node.parent_id) if node.parent_id else None
+    c.parent_id = parent.id if parent else None
+
+
+def normalise_tag(tag: str) -> str:
+    t = " ".join(tag.split()).strip()
+    if not t or len(t) > 64:
+        raise ValidationError(f"bad tag '{tag}'", "tags are 1 to 64 characters")
+    return t
+
+
+def tags_of(session, customer_id: int) -> list[str]:
+    return list(session.execute(select(CustomerTag.tag).where(CustomerTag.customer_id == customer_id)
+                                .order_by(CustomerTag.tag)).scalars())
+
+
+def add_tag(session, c: Customer, tag: str) -> bool:
+    from crm_cli.models import History
+    from crm_cli import context
+
+    tag = normalise_tag(tag)
+    if session.get(CustomerTag, (c.id, tag)):
+        return False
+    session.add(CustomerTag(customer_id=c.id, tag=tag))
+    session.add(History(entity="customer", entity_id=c.id, action="update", field="tags", old=None, new=tag,
+                        user=context.current_handle(), at=context.now()))
+    return True
+
+
+def remove_tag(session, c: Customer, tag: str) -> bool:
+    from crm_cli.models import History
+    from crm_cli import context
+
+    row = session.get(CustomerTag, (c.id, normalise_tag(tag)))
+    if not row:
+        return False
+    session.delete(row)
+    session.add(History(entity="customer", entity_id=c.id, action="update", field="tags", old=tag, new=None,
+                        user=context.current_handle(), at=context.now()))
+    return True
+
+
+def list_customers(session, *, owner_id=None, status=None, tier=None, industry=None, region=None, tag=None,
+                   search=None, where=None, sort="name", limit=None, offset=0):
+    from crm_cli.services import customfields
+
+    q = select(Customer, User.handle).outerjoin(User, User.id == Customer.owner_id) \
+        .where(Customer.deleted_at.is_(None))
+    if owner_id is not None:
+        q = q.where(Customer.owner_id == owner_id)
+    if status:
+        q = q.where(Customer.status == status)
+    if tier:
+        q = q.where(Customer.tier == tier.upper())
+    if industry:
+        q = q.where(func.lower(Customer.industry) == industry.lower())
+    if region:
+        q = q.where(func.lower(Customer.region) == region.lower())
+    if tag:
+        q = q.where(Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag)))
+    if search:
+        s = search.strip()
+        like = f"%{s.lower()}%"
+        conds = [func.lower(Customer.name).like(like), func.lower(Customer.email).like(like)]
+        pk = normalize.phone_key(s)
+        if pk and len(pk) >= 4:
+            conds.append(Customer.phone_key.like(f"%{pk}%"))
+        nk = normalize.name_key(s)
+        if nk:
+            conds.append(Customer.name_key.like(f"%{nk}%"))
+        q = q.where(or_(*conds))
+    for clause in customfields.where_clauses(session, Customer, where):
+        q = q.where(clause)
+    desc = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        raise ValidationError(f"--sort: unknown field '{key}'", "use one of " + ", ".join(SORTS))
+    col = SORTS[key]
+    q = q.order_by(col.desc() if desc else col.asc(), Customer.id)
+    if offset:
+        q = q.offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    rows = session.execute(q).all()
+    ids = [c.id for c, _ in rows]
+    tags: dict[int, list[str]] = {}
+    if ids:
+        for cid, t in session.execute(select(CustomerTag.customer_id, CustomerTag.tag)
+                                      .where(CustomerTag.customer_id.in_(ids)).order_by(CustomerTag.tag)):
+            tags.setdefault(cid, []).append(t)
+    return [record(c, handle, tags.get(c.id, [])) for c, handle in rows]
+
+
+def record(c: Customer, owner: str | None, tags: list[str]) -> dict:
+    """The customer's JSON contract."""
+    from crm_cli.money import Money
+
+    return {
+        "id": c.id, "name": c.name, "status": c.status, "tier": c.tier, "industry": c.industry,
+        "region": c.region, "phone": c.phone, "email": c.email, "website": c.website, "address": c.address,
+        "parent_id": c.parent_id, "owner": owner,
+        "credit_limit": Money(c.credit_limit, c.currency) if c.credit_limit is not None else None,
+        "currency": c.currency, "payment_terms": c.payment_terms, "tags": tags, "notes": c.notes,
+        "custom": dict(c.custom or {}), "created_at": c.created_at, "updated_at": c.updated_at,
+    }
+
+
+def owner_handle(session, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    return session.execute(select(User.handle).where(User.id == user_id)).scalar_one_or_none()
+
+
+def soft_delete(session, c: Customer, now: datetime) -> int:
+    """Customer and its contacts go to the trash together (same stamp)."""
+    c.deleted_at = now
+    contacts = session.execute(select(Contact).where(Contact.customer_id == c.id,
+                                                     Contact.deleted_at.is_(None))).scalars().all()
+    for ct in contacts:
+        ct.deleted_at = now
+    return len(contacts)
+
+
+def restore(session, c: Customer) -> int:
+    stamp = c.deleted_at
+    c.deleted_at = None
+    n = 0
+    if stamp is not None:
+        for ct in session.execute(select(Contact).where(Contact.customer_id == c.id,
+                                                        Contact.deleted_at == stamp)).scalars():
+            ct.deleted_at = None
+            n += 1
+    return n
+
+
+def _child_columns(exclude_tables=("customer_tags",)):
+    """Every column in the schema with a foreign key to customers.id (later modules included)."""
+    from sqlmodel import SQLModel
+
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name in exclude_tables:
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "customers" and fk.column.name == "id":
+                yield table, fk.parent
+
+
+def merge(session, a: Customer, b: Customer, now: datetime) -> dict[str, int]:
+    """Move B's children to A, fill A's empty fields from B, send B to the trash."""
+    from crm_cli.models import History
+    from crm_cli import context
+
+    if a.id == b.id:
+        raise ValidationError("cannot merge a customer into itself", "name two different customers")
+    moved: dict[str, int] = {}
+    session.flush()
+    for table, col in _child_columns():
+        if table.name == "customers" and col.name == "parent_id":
+            stmt = update(table).where(col == b.id, table.c.id != a.id).values({col.name: a.id})
+        else:
+            stmt = update(table).where(col == b.id).values({col.name: a.id})
+        n = session.connection().execute(stmt).rowcount
+        if n:
+            moved[table.name] = moved.get(table.name, 0) + n
+    if a.parent_id == b.id:
+        a.parent_id = b.parent_id if b.parent_id != a.id else None
+    # tags: union
+    for tag in tags_of(session, b.id):
+        add_tag(session, a, tag)
+    session.connection().execute(CustomerTag.__table__.delete().where(CustomerTag.customer_id == b.id))
+    session.expire_all()
+    a = session.get(Customer, a.id)
+    b = session.get(Customer, b.id)
+    for f in ("status", "tier", "industry", "region", "phone", "email", "website", "address", "parent_id",
+              "owner_id", "credit_limit", "currency", "payment_terms", "notes"):
+        if getattr(a, f) in (None, "") and getattr(b, f) not in (None, ""):
+            if f == "parent_id" and b.parent_id == a.id:
+                continue
+            setattr(a, f, getattr(b, f))
+    if b.custom:
+        a.custom = {**b.custom, **(a.custom or {})}
+    _keys(a)
+    b.deleted_at = now
+    session.add(History(entity="customer", entity_id=a.id, action="merge", field=None, old=str(b.id),
+                        new=f"merged {b.id} '{b.name}' into this customer", user=context.current_handle(),
+                        at=now))
+    session.add(History(entity="customer", entity_id=b.id, action="merge", field=None, old=None,
+                        new=f"merged into {a.id} '{a.name}'", user=context.current_handle(), at=now))
+    return moved
+
+
+def transfer(session, src: User, dst: User, now: datetime) -> dict[str, int]:
+    """Move ownership of src's customers and open records to dst, in the caller's transaction.
+
+    Every registered entity with an `owner_id` column takes part; a model may define
+    `__open__` (a callable returning a SQL clause) to limit the move to its open records.
+    """
+    from crm_cli.models import ENTITIES, History
+    from crm_cli import context
+
+    if src.id == dst.id:
+        raise ValidationError("--from and --to are the same user")
+    if not dst.active:
+        raise Conflict(f"user '{dst.handle}' is deactivated", "reactivate with 'crm user edit --active'")
+    counts: dict[str, int] = {}
+    conn = session.connection()
+    session.flush()
+    for entity, model in ENTITIES.items():
+        if "owner_id" not in model.__table__.c:
+            continue
+        cond = [model.owner_id == src.id]
+        if "deleted_at" in model.__table__.c:
+            cond.append(model.deleted_at.is_(None))
+        open_clause = getattr(model, "__open__", None)
+        if open_clause is not None:
+            cond.append(open_clause())
+        ids = list(conn.execute(select(model.id).where(*cond)).scalars())
+        if not ids:
+            counts[entity] = 0
+            continue
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            conn.execute(update(model.__table__).where(model.__table__.c.id.in_(chunk))
+                         .values(owner_id=dst.id, updated_at=now))
+        conn.execute(insert(History), [dict(entity=entity, entity_id=i, action="update", field="owner_id",
+                                            old=str(src.id), new=str(dst.id), user=context.current_handle(),
+                                            at=now) for i in ids])
+        counts[entity] = len(ids)
+    session.expire_all()
+    return counts
+
+
+def tree(session, c: Customer) -> dict:
+    """The whole group `c` belongs to, from its root: {id, name, children: [...]}."""
+    root, seen = c, {c.id}
+    while root.parent_id and root.parent_id not in seen:
+        parent = session.get(Customer, root.parent_id)
+        if parent is None or parent.deleted_at is not None:
+            break
+        seen.add(parent.id)
+        root = parent
+    rows = session.execute(select(Customer.id, Customer.name, Customer.parent_id, Customer.status)
+                           .where(Customer.deleted_at.is_(None))).all()
+    children: dict[int, list] = {}
+    for r in rows:
+        if r.parent_id:
+            children.setdefault(r.parent_id, []).append(r)
+
+    def build(cid, name, status, depth=0):
+        kids = sorted(children.get(cid, []), key=lambda r: (r.name, r.id)) if depth < 50 else []
+        return {"id": cid, "name": name, "status": status,
+                "children": [build(k.id, k.name, k.status, depth + 1) for k in kids]}
+
+    return build(root.id, root.name, root.status)

@@ -1,0 +1,125 @@
+"""Custom fields: typed definitions, `--set key=value` parsing, `--where key=value` filters."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from crm_cli.errors import ValidationError
+from crm_cli.models import CustomField
+
+TYPES = ("text", "number", "date", "bool")
+_TRUE = {"true", "yes", "y", "1", "on", "是"}
+_FALSE = {"false", "no", "n", "0", "off", "否"}
+_KEY_RE = re.compile(r"^[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff.-]{0,63}$")
+
+
+def definitions(session, entity: str) -> dict[str, str]:
+    rows = session.execute(select(CustomField).where(CustomField.entity == entity)).scalars().all()
+    return {r.key: r.type for r in rows}
+
+
+def define(session, entity: str, key: str, type_: str, label: str | None = None) -> CustomField:
+    if type_ not in TYPES:
+        raise ValidationError(f"unknown field type '{type_}'", "use text, number, date or bool")
+    if not _KEY_RE.match(key):
+        raise ValidationError(f"bad field name '{key}'", "use letters, digits, _ . -")
+    existing = session.execute(select(CustomField).where(CustomField.entity == entity, CustomField.key == key)
+                               ).scalar_one_or_none()
+    if existing:
+        existing.type, existing.label = type_, label or existing.label
+        return existing
+    field = CustomField(entity=entity, key=key, type=type_, label=label)
+    session.add(field)
+    return field
+
+
+def coerce(key: str, raw: str, type_: str):
+    raw = raw.strip()
+    if type_ == "number":
+        try:
+            value = float(raw.replace(",", ""))
+        except ValueError:
+            raise ValidationError(f"--set {key}: '{raw}' is not a number") from None
+        return int(value) if value.is_integer() and "." not in raw else value
+    if type_ == "bool":
+        if raw.lower() in _TRUE:
+            return True
+        if raw.lower() in _FALSE:
+            return False
+        raise ValidationError(f"--set {key}: '{raw}' is not yes/no")
+    if type_ == "date":
+        from crm_cli.dates import parse_date
+
+        return parse_date(raw, option=f"--set {key}").isoformat()
+    return raw
+
+
+def parse_sets(session, entity: str, items: list[str] | None, current: dict | None = None) -> dict:
+    """Apply `key=value` items to a copy of `current`; an empty value removes the key."""
+    result = dict(current or {})
+    if not items:
+        return result
+    types = definitions(session, entity)
+    for item in items:
+        if "=" not in item:
+            raise ValidationError(f"--set expects key=value, got '{item}'")
+        key, raw = item.split("=", 1)
+        key = key.strip()
+        if not _KEY_RE.match(key):
+            raise ValidationError(f"--set: bad field name '{key}'", "use letters, digits, _ . -")
+        if raw.strip() == "":
+            result.pop(key, None)
+            continue
+        result[key] = coerce(key, raw, types.get(key, "text"))
+    return result
+
+
+_WHERE_RE = re.compile(r"^\s*([^=!<>~]+?)\s*(=|!=|>=|<=|>|<|~)\s*(.*)$")
+
+
+def where_clauses(session, model, items: list[str] | None) -> list:
+    """`--where key=value` (also != > < >= <= and ~ for contains) on columns or custom fields."""
+    clauses = []
+    if not items:
+        return clauses
+    entity = model.__entity__
+    types = definitions(session, entity)
+    for item in items:
+        m = _WHERE_RE.match(item)
+        if not m:
+            raise ValidationError(f"--where expects key=value (or != > < >= <= ~), got '{item}'")
+        key, op, raw = m.groups()
+        if key in model.__table__.c and key != "custom":
+            col = getattr(model, key)
+            value: object = raw
+            if str(col.type).upper().startswith(("INTEGER", "BIGINT")):
+                try:
+                    value = int(raw)
+                except ValueError:
+                    raise ValidationError(f"--where {key}: '{raw}' is not a whole number") from None
+        else:
+            type_ = types.get(key, "text")
+            expr = model.custom[key]
+            if type_ == "number":
+                col, value = expr.as_float(), float(coerce(key, raw, "number"))
+            elif type_ == "bool":
+                col, value = expr.as_boolean(), coerce(key, raw, "bool")
+            else:
+                col, value = expr.as_string(), coerce(key, raw, type_) if op != "~" else raw
+        if op == "=":
+            clauses.append(col == value)
+        elif op == "!=":
+            clauses.append((col != value) | col.is_(None))
+        elif op == ">":
+            clauses.append(col > value)
+        elif op == "<":
+            clauses.append(col < value)
+        elif op == ">=":
+            clauses.append(col >= value)
+        elif op == "<=":
+            clauses.append(col <= value)
+        else:
+            clauses.append(col.ilike(f"%{value}%"))
+    return clauses

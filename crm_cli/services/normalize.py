@@ -1,0 +1,72 @@
+"""Normalised keys for duplicate detection: names, emails, phones (CJK-aware)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SUFFIXES = [
+    "股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司",
+    "incorporated", "corporation", "company", "limited", "co ltd", "coltd", "gmbh", "pty ltd", "pte ltd",
+    "ltd", "inc", "corp", "llc", "plc", "co", "sa", "ag", "bv", "srl", "spa", "kk", "oy", "ab",
+]
+_SUFFIX_RE = re.compile(r"(?:\s|^)(?:" + "|".join(re.escape(s) for s in _SUFFIXES if s.isascii()) + r")$")
+
+
+def fold(text: str | None) -> str:
+    """NFKC (full-width to half-width), case-folded, whitespace collapsed (incl. U+3000)."""
+    if not text:
+        return ""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def name_key(name: str | None) -> str | None:
+    """Company/customer name key: case, punctuation, width and legal suffixes ignored."""
+    t = fold(name)
+    if not t:
+        return None
+    t = re.sub(r"[\W_]+", " ", t).strip()
+    for _ in range(3):
+        before = t
+        for suffix in _SUFFIXES:
+            if not suffix.isascii() and t.endswith(suffix) and len(t) > len(suffix):
+                t = t[: -len(suffix)].strip()
+        t = _SUFFIX_RE.sub("", t).strip() or before
+        if t == before:
+            break
+    return t.replace(" ", "") or None
+
+
+def email_key(email: str | None) -> str | None:
+    """'"Name" <A@B.com>' and ' a@b.com ' both give 'a@b.com'."""
+    t = fold(email)
+    if not t:
+        return None
+    m = re.search(r"<([^<>]+)>", t)
+    if m:
+        t = m.group(1)
+    t = t.strip().strip("'\"").strip()
+    if t.startswith("mailto:"):
+        t = t[7:]
+    return t or None
+
+
+def valid_email(email: str) -> bool:
+    key = email_key(email)
+    return bool(key and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", key))
+
+
+def phone_key(phone: str | None, default_country: str = "86") -> str | None:
+    """Digits only, without the country code: '+86 138-0013-8000' == '13800138000'."""
+    t = unicodedata.normalize("NFKC", phone or "")
+    t = re.split(r"(?:ext\.?|x|转|分机)\s*\d+\s*$", t, flags=re.I)[0]
+    digits = re.sub(r"\D", "", t)
+    if not digits:
+        return None
+    if t.strip().startswith("00"):
+        digits = digits[2:]
+    if digits.startswith(default_country) and len(digits) > 11:
+        digits = digits[len(default_country):]
+    elif t.strip().startswith("+") and digits.startswith("1") and len(digits) == 11:
+        digits = digits[1:]
+    return digits.lstrip("0") if len(digits) > 7 else digits

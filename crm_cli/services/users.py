@@ -1,0 +1,69 @@
+"""Users: reps, managers and admins."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from pydantic import field_validator
+from sqlalchemy import select
+from sqlmodel import SQLModel
+
+from crm_cli.errors import Duplicate
+from crm_cli.models import User
+from crm_cli.services import normalize
+
+ROLES = ("rep", "manager", "admin")
+
+
+class UserIn(SQLModel):
+    handle: Optional[str] = None
+    name: Optional[str] = None
+    email: Optional[str] = None
+    role: Optional[str] = None
+    team: Optional[str] = None
+
+    @field_validator("handle")
+    @classmethod
+    def _handle(cls, v):
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", v):
+            raise ValueError(f"handle '{v}' must be letters, digits, . _ - (no spaces)")
+        return v
+
+    @field_validator("role")
+    @classmethod
+    def _role(cls, v):
+        if v is not None and v not in ROLES:
+            raise ValueError(f"--role must be one of {', '.join(ROLES)}, not '{v}'")
+        return v
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v):
+        if v and not normalize.valid_email(v):
+            raise ValueError(f"--email '{v}' is not an email address")
+        return normalize.email_key(v) if v else v
+
+
+def add(session, data: UserIn) -> User:
+    if session.execute(select(User).where(User.handle == data.handle)).scalar_one_or_none():
+        raise Duplicate(f"user '{data.handle}' already exists", "choose another handle")
+    u = User(**data.model_dump(exclude_none=True))
+    u.name = u.name or u.handle
+    session.add(u)
+    session.flush()
+    return u
+
+
+def record(u: User) -> dict:
+    return {"id": u.id, "handle": u.handle, "name": u.name, "email": u.email, "role": u.role, "team": u.team,
+            "active": u.active, "created_at": u.created_at}
+
+
+def list_users(session, include_inactive: bool = False, team: str | None = None) -> list[dict]:
+    q = select(User).where(User.deleted_at.is_(None)).order_by(User.handle)
+    if not include_inactive:
+        q = q.where(User.active.is_(True))
+    if team:
+        q = q.where(User.team == team)
+    return [record(u) for u in session.execute(q).scalars()]
