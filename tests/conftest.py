@@ -35,13 +35,19 @@ def _pg_url_for(dbname: str) -> str:
     return make_url(PG_URL).set(database=dbname).render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory):
-    """A database migrated to head once per session; each test gets a copy."""
+BACKENDS = ["sqlite"] + (["pg"] if PG_URL else [])
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def template_db(request, tmp_path_factory):
+    """A database migrated to head once per session and backend; each test gets a copy.
+
+    The suite runs on SQLite always, and again on PostgreSQL when CRM_TEST_DATABASE_URL is set.
+    """
     from crm_cli import db
 
     os.environ.pop("CRM_NOW", None)
-    if PG_URL:
+    if request.param == "pg":
         name = f"crm_tmpl_{uuid.uuid4().hex[:10]}"
         admin = _pg_admin()
         with admin.connect() as conn:
