@@ -169,3 +169,8 @@ def tree(customer: Annotated[str, typer.Argument(help="Customer id or name.")],
             print(f"{r['id']}\t{'  ' * r['depth']}{r['name']}\t{r['title'] or ''}\t{r['decision_role'] or ''}")
         return
     emit(flat, [Col("id"), Col("name"), Col("title"), Col("decision_role"), Col("reports_to_id"), Col("depth")], f)
+
+
+from crm_cli.commands.io import register_io  # noqa: E402
+
+register_io(app, "contact")

@@ -305,3 +305,8 @@ def tree(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
             print(f"{r['id']}\t{'  ' * r['depth']}{r['name']}\t{r['status']}")
         return
     emit(flat, [Col("id"), Col("name"), Col("status"), Col("parent_id"), Col("depth")], f)
+
+
+from crm_cli.commands.io import register_io  # noqa: E402
+
+register_io(app, "customer")
