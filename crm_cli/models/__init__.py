@@ -22,7 +22,11 @@ def register(model: type) -> type:
     return model
 
 
-# later modules register their tables here, one line each
-from crm_cli.models import lead  # noqa: E402,F401
-from crm_cli.models import opportunity  # noqa: E402,F401
-from crm_cli.models import activity  # noqa: E402,F401
+# later modules: each lists its record models in ENTITY_MODELS (models with __entity__)
+from crm_cli.models import opportunity  # noqa: E402
+from crm_cli.models import lead  # noqa: E402
+from crm_cli.models import activity  # noqa: E402
+
+for _module in (opportunity, lead, activity):
+    for _model in getattr(_module, "ENTITY_MODELS", []):
+        register(_model)
