@@ -116,6 +116,8 @@ def main(
     from crm_cli import config
 
     config.reset()
+    if now:
+        context.now()  # a bad --now is an error for every command, not just those that read the clock
 
 
 def _load(module: str):
