@@ -85,7 +85,7 @@ def test_migrations_match_models(crm_env):
 
     engine = db.get_engine()
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}),
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
                                 SQLModel.metadata)
     db.dispose_all()
     assert diff == []
