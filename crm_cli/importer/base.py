@@ -1,0 +1,103 @@
+"""The adapter base class: what an entity tells the import/export engine (see the package docstring)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+
+class RowError(Exception):
+    """A bad row: rejected with this reason (written to --rejects)."""
+
+
+@dataclass
+class Options:
+    """Import options shared by every entity."""
+
+    on_duplicate: str = "skip"          # skip | update | error
+    dry_run: bool = False
+    allow_rejects: bool = False
+    rejects: str | None = None          # path of the rejects CSV
+    keep_extra: bool = False
+    mapping: dict[str, str] = field(default_factory=dict)   # CSV header -> field
+    encoding: str | None = None
+    delimiter: str | None = None
+    defaults: dict[str, Any] = field(default_factory=dict)  # --source/--owner/--campaign/--status
+    chunk_size: int = 5000
+    progress: bool = False
+
+
+def header_key(text: str) -> str:
+    """Header comparison key: width-, case-, space- and punctuation-insensitive."""
+    t = unicodedata.normalize("NFKC", text or "").casefold()
+    return re.sub(r"[\W_]+", "", t)
+
+
+class Adapter:
+    entity: str = ""
+    model: Any = None
+    fields: dict[str, list[str]] = {}
+    combine: dict[str, tuple[str, ...]] = {}
+    required: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+    label: str = "name"
+    export_columns: list[str] | None = None
+    # header keys that are known but deliberately not imported (not reported as unknown)
+    ignore: tuple[str, ...] = ("id", "createdat", "updatedat", "createdby")
+
+    session: Any = None
+    opts: Options | None = None
+
+    # ---- import ---------------------------------------------------------------------------------
+    def prepare(self, session, opts: Options) -> None:
+        """Once per import, before the first row."""
+
+    def clean(self, raw: dict[str, str]) -> dict:
+        """Field texts -> table columns; raise RowError to reject."""
+        raise NotImplementedError
+
+    def match(self, conn, key: str, values: list) -> dict:
+        """Existing records whose column `key` is in `values`: {value: (entity, id, label)}."""
+        from sqlalchemy import select
+
+        t = self.model.__table__
+        col = t.c[key]
+        out: dict = {}
+        q = select(col, t.c.id, t.c[self.label]).where(col.in_(values), t.c.deleted_at.is_(None)) \
+            .order_by(t.c.id)
+        for value, ident, lab in conn.execute(q):
+            out.setdefault(value, (self.entity, ident, lab))
+        return out
+
+    def describe(self, key: str) -> str:
+        """'email' for 'email_key' (used in 'same email as lead 3')."""
+        return key.removesuffix("_key").replace("_", " ")
+
+    # ---- export ---------------------------------------------------------------------------------
+    def columns(self) -> list[str]:
+        return list(self.export_columns or self.fields)
+
+    def export_rows(self, session, filters: dict) -> Iterator[dict]:
+        raise NotImplementedError
+
+    # ---- helpers ----------------------------------------------------------------------------------
+    def alias_table(self) -> dict[str, tuple[str, int]]:
+        """header key -> (field, priority); lower priority wins when two headers map to one field."""
+        table: dict[str, tuple[str, int]] = {}
+        for name, aliases in self.fields.items():
+            for prio, alias in enumerate([name, name.replace("_", " "), *aliases]):
+                table.setdefault(header_key(alias), (name, prio))
+        for target, parts in self.combine.items():
+            for part in parts:
+                for prio, alias in enumerate([part, *PART_ALIASES.get(part, [])]):
+                    table.setdefault(header_key(alias), (part, prio))
+        return table
+
+
+PART_ALIASES = {
+    "first_name": ["first name", "firstname", "given name", "givenname", "forename", "名"],
+    "middle_name": ["middle name", "middle initial", "middleinitial"],
+    "last_name": ["last name", "lastname", "surname", "family name", "姓"],
+}
