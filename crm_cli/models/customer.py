@@ -34,6 +34,9 @@ class Customer(Record, table=True):
     name_key: str | None = Field(default=None, max_length=300, index=True)
     email_key: str | None = Field(default=None, max_length=320, index=True)
     phone_key: str | None = Field(default=None, max_length=32, index=True)
+    # bulk import: upsert key and the batch that created the record (crm import undo)
+    external_id: str | None = Field(default=None, max_length=200, unique=True, index=True)
+    import_batch_id: int | None = Field(default=None, index=True)
 
 
 class CustomerTag(SQLModel, table=True):

@@ -1,1 +1,75 @@
-"""Placeholder: filled in by its issue."""
+"""Leads and import batches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from crm_cli.models.base import CustomJSON, Record, UTCDateTime
+
+
+class Lead(Record, table=True):
+    __tablename__ = "leads"
+    __entity__ = "lead"
+    __table_args__ = (
+        Index("ix_leads_owner_status", "owner_id", "status"),
+    )
+
+    name: str = Field(max_length=200, index=True)
+    company: str | None = Field(default=None, max_length=300)
+    title: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=64)
+    mobile: str | None = Field(default=None, max_length=64)
+    source: str | None = Field(default=None, max_length=32, index=True)
+    campaign: str | None = Field(default=None, max_length=200, index=True)
+    city: str | None = Field(default=None, max_length=100)
+    region: str | None = Field(default=None, max_length=100, index=True)
+    industry: str | None = Field(default=None, max_length=100, index=True)
+    notes: str | None = Field(default=None)
+    owner_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="SET NULL")
+    status: str = Field(default="new", max_length=16, index=True)
+    disqualify_reason: str | None = Field(default=None, max_length=300)
+    external_id: str | None = Field(default=None, max_length=200, unique=True, index=True)
+    import_batch_id: int | None = Field(default=None, index=True)
+    custom: dict = Field(default_factory=dict, sa_type=CustomJSON)
+    converted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    converted_customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True,
+                                              ondelete="SET NULL")
+    converted_contact_id: int | None = Field(default=None, foreign_key="contacts.id", index=True,
+                                             ondelete="SET NULL")
+    converted_opportunity_id: int | None = Field(default=None, foreign_key="opportunities.id", index=True,
+                                                 ondelete="SET NULL")
+    # normalised keys for duplicate detection
+    email_key: str | None = Field(default=None, max_length=320, index=True)
+    phone_key: str | None = Field(default=None, max_length=32, index=True)
+    company_key: str | None = Field(default=None, max_length=300, index=True)
+
+
+Lead.__open__ = staticmethod(lambda: Lead.status.in_(("new", "working", "qualified")))
+
+
+class ImportBatch(SQLModel, table=True):
+    """One run of `crm ENTITY import`: what, from where, by whom, with what result."""
+
+    __tablename__ = "import_batches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=32, index=True)
+    file_name: str | None = Field(default=None, max_length=500)
+    user: str | None = Field(default=None, max_length=64)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    read: int = Field(default=0)
+    created: int = Field(default=0)
+    updated: int = Field(default=0)
+    unchanged: int = Field(default=0)
+    skipped: int = Field(default=0)
+    rejected: int = Field(default=0)
+    status: str = Field(default="done", max_length=16)  # done | undone
+    undone_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+ENTITY_MODELS = [Lead]
