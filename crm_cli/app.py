@@ -63,6 +63,25 @@ class CrmGroup(TyperGroup):
         finally:
             _finish()
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Usage errors become one line on stderr (exit 2), like every other error."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except Exception as exc:
+            if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # the vendored Click's errors
+                msg = exc.format_message().replace("Value error, ", "").replace("\n", " ")
+                ctx = getattr(exc, "ctx", None)
+                hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+                print(f"crm: error: {msg}{hint}", file=sys.stderr)
+                sys.exit(exc.exit_code)
+            if type(exc).__name__ == "Abort":
+                print("crm: aborted; nothing was changed", file=sys.stderr)
+                sys.exit(1)
+            raise
+        sys.exit(rv if isinstance(rv, int) else 0)
+
     def list_commands(self, ctx):  # keep the registry order in --help
         return [name for name in self.commands]
 

@@ -114,3 +114,14 @@ def test_trash_restore_purge(cli):
 def test_no_prompt_without_tty_names_the_flag(cli):
     r = cli("contact", "add", "Jane")
     assert r.exit_code == 2 and r.stderr == "crm: error: missing --customer (pass --customer (no prompt without a TTY))\n"
+
+
+def test_usage_errors_are_one_line(run):
+    p = run("customer", "list", "--format", "xml")
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr == ("crm: error: Invalid value for '--format' / '-f': 'xml' is not one of 'table', 'plain', "
+                        "'json', 'jsonl', 'csv', 'markdown'. (see 'crm customer list --help')\n")
+    p = run("customer", "lst")
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and "Did you mean 'list'?" in p.stderr
+    p = run("--help")
+    assert p.returncode == 0 and p.stdout.startswith("Usage: crm [OPTIONS] COMMAND")
