@@ -116,6 +116,17 @@ def text_value(value: Any, human: bool) -> str:
     return str(value)
 
 
+def _flatten(rec: dict) -> dict:
+    out = {}
+    for k, v in rec.items():
+        if isinstance(v, dict):
+            for sub, sv in v.items():
+                out[f"{k}.{sub}"] = sv
+        else:
+            out[k] = v
+    return out
+
+
 def _plain_cell(text: str) -> str:
     return text.replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
 
@@ -158,12 +169,17 @@ def emit(records: Iterable[dict], columns: list[Col] | None = None, fmt: Format 
             keys.extend(k for k in rec if k not in keys)
         columns = [Col(k) for k in keys]
     if fmt is Format.csv:
+        # CSV carries every field, like JSON; nested dicts (custom fields) become key.sub columns
         import csv
 
+        flat = [_flatten(rec) for rec in records]
+        keys = []
+        for rec in flat:
+            keys.extend(k for k in rec if k not in keys)
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([c.key for c in columns])
-        for rec in records:
-            writer.writerow([_csv_cell(text_value(rec.get(c.key), False)) for c in columns])
+        writer.writerow(keys)
+        for rec in flat:
+            writer.writerow([_csv_cell(text_value(rec.get(k), False)) for k in keys])
         return
     if fmt is Format.plain:
         for rec in records:

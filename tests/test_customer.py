@@ -78,8 +78,11 @@ def test_custom_fields_typed_and_where(cli):
     assert [r["name"] for r in cli.json("customer", "list", "--where", "employees>100")] == ["Big"]
     assert [r["name"] for r in cli.json("customer", "list", "--where", "sector=steel")] == ["Big"]
     assert cli.json("customer", "show", "Big")["custom"] == {"employees": 5000, "sector": "steel"}
-    csv_out = cli("customer", "list", "--format", "csv", ok=True).stdout
-    assert csv_out.splitlines()[0].startswith("id,name,status")
+    csv_out = cli("customer", "list", "--format", "csv", "--sort", "id", ok=True).stdout.splitlines()
+    header = csv_out[0].split(",")
+    assert header[:3] == ["id", "name", "status"] and "custom.employees" in header and "custom.sector" in header
+    big = dict(zip(header, csv_out[1].split(",")))
+    assert big["custom.employees"] == "5000" and big["custom.sector"] == "steel"
 
 
 def test_edit_history_delete_restore(cli):
