@@ -85,6 +85,8 @@ class Opportunity(Record, table=True):
     next_step: str | None = Field(default=None, max_length=300)
     notes: str | None = Field(default=None)
     custom: dict = Field(default_factory=dict, sa_type=CustomJSON)
+    external_id: str | None = Field(default=None, max_length=200, unique=True, index=True)  # import upsert key
+    import_batch_id: int | None = Field(default=None, index=True)
 
 
 Opportunity.__open__ = staticmethod(lambda: Opportunity.status.in_(("open", "frozen")))

@@ -350,7 +350,7 @@ def bulk_restage(session, old: Stage, new: Stage, now: datetime) -> int:
 
 # ---- reading -----------------------------------------------------------------------------------
 
-def _closing_range(text: str) -> tuple[date, date]:
+def closing_range(text: str) -> tuple[date, date]:
     """this-month | next-month | this-quarter | next-quarter | this-year | overdue | DATE..DATE -> [start, end)."""
     from crm_cli.dates import parse_date, parse_range
 
@@ -403,7 +403,7 @@ def list_opps(session, *, owner_id=None, stage=None, pipeline=None, status=None,
             statuses += ["won", "lost"]
         q = q.where(Opportunity.status.in_(statuses))
     if closing:
-        start, end = _closing_range(closing)
+        start, end = closing_range(closing)
         q = q.where(Opportunity.expected_close >= start, Opportunity.expected_close < end)
     if customer is not None:
         q = q.where(Opportunity.customer_id == customer.id)

@@ -102,6 +102,8 @@ def upgrade() -> None:
     sa.Column('next_step', sa.String(length=300), nullable=True),
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('custom', sa.JSON(), nullable=False),
+    sa.Column('external_id', sa.String(length=200), nullable=True),
+    sa.Column('import_batch_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['lost_to_id'], ['competitors.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], ondelete='SET NULL'),
@@ -113,6 +115,8 @@ def upgrade() -> None:
     op.create_index(op.f('ix_opportunities_closed_on'), 'opportunities', ['closed_on'], unique=False)
     op.create_index(op.f('ix_opportunities_customer_id'), 'opportunities', ['customer_id'], unique=False)
     op.create_index(op.f('ix_opportunities_deleted_at'), 'opportunities', ['deleted_at'], unique=False)
+    op.create_index(op.f('ix_opportunities_external_id'), 'opportunities', ['external_id'], unique=True)
+    op.create_index(op.f('ix_opportunities_import_batch_id'), 'opportunities', ['import_batch_id'], unique=False)
     op.create_index(op.f('ix_opportunities_expected_close'), 'opportunities', ['expected_close'], unique=False)
     op.create_index(op.f('ix_opportunities_lead_id'), 'opportunities', ['lead_id'], unique=False)
     op.create_index(op.f('ix_opportunities_lost_reason'), 'opportunities', ['lost_reason'], unique=False)
