@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Optional
 
 from pydantic import field_validator
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, literal, or_, select, update
 from sqlmodel import SQLModel
 
 from crm_cli.errors import Conflict, Duplicate, ValidationError
@@ -419,8 +419,15 @@ def tree(session, c: Customer) -> dict:
             break
         seen.add(parent.id)
         root = parent
-    rows = session.execute(select(Customer.id, Customer.name, Customer.parent_id, Customer.status)
-                           .where(Customer.deleted_at.is_(None))).all()
+    # the subtree under the root, by a recursive CTE (no full-table load)
+    tree_cte = select(Customer.id, Customer.name, Customer.parent_id, Customer.status,
+                      literal(0).label("depth")).where(Customer.id == root.id).cte("tree", recursive=True)
+    child = select(Customer.id, Customer.name, Customer.parent_id, Customer.status,
+                   (tree_cte.c.depth + 1).label("depth")) \
+        .join(tree_cte, Customer.parent_id == tree_cte.c.id) \
+        .where(Customer.deleted_at.is_(None), tree_cte.c.depth < 50)
+    tree_cte = tree_cte.union_all(child)
+    rows = session.execute(select(tree_cte.c.id, tree_cte.c.name, tree_cte.c.parent_id, tree_cte.c.status)).all()
     children: dict[int, list] = {}
     for r in rows:
         if r.parent_id:
