@@ -10,6 +10,7 @@ import importlib
 
 CUSTOMER_SECTIONS: list[str] = [
     "crm_cli.services.contacts:customer_section",
+    "crm_cli.services.opportunities:customer_section",
 ]
 
 

@@ -543,6 +543,9 @@ def demo_data(session, ids: dict) -> None:
             continue
         made[title] = create(session, title=title, customer=cust, owner=owner or me, amount=money, pipeline=pipe,
                              stage=stages[stage], expected_close=today + timedelta(days=days), source="referral")
+    from crm_cli.services.currency import set_rate
+
+    set_rate(session, "USD", "7.10", base="CNY")  # so reports can total CNY and USD deals
     won = made.get("华强电子 年度维保")
     if won is not None:
         win(session, won)
