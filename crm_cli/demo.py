@@ -14,11 +14,14 @@ from pathlib import Path
 LOADERS: list[str] = [
     "crm_cli.demo:load_core",
     "crm_cli.services.opportunities:demo_data",
+    "crm_cli.services.activities:demo_data",
 ]
 SHOWCASE: list[tuple[str, list[str]]] = [
     ("Customers", ["customer", "list"]),
     ("Org chart of 华强电子", ["contact", "tree", "华强电子"]),
     ("Funnel", ["report", "funnel"]),
+    ("Agenda", ["agenda", "--week"]),
+    ("Reminders", ["remind", "--owner", "all"]),
 ]
 
 

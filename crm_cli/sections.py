@@ -11,6 +11,7 @@ import importlib
 CUSTOMER_SECTIONS: list[str] = [
     "crm_cli.services.contacts:customer_section",
     "crm_cli.services.opportunities:customer_section",
+    "crm_cli.services.activities:customer_section",
 ]
 
 
