@@ -82,6 +82,15 @@ class Adapter:
     def export_rows(self, session, filters: dict) -> Iterator[dict]:
         raise NotImplementedError
 
+    def check_filters(self, filters: dict, allowed: tuple[str, ...]) -> None:
+        """Refuse export filters this entity does not have."""
+        from crm_cli.errors import UsageError
+
+        for k in filters:
+            if k not in allowed:
+                raise UsageError(f"--{k} is not a filter for {self.entity} export",
+                                 "filters: " + ", ".join("--" + a for a in allowed))
+
     # ---- helpers ----------------------------------------------------------------------------------
     def alias_table(self) -> dict[str, tuple[str, int]]:
         """header key -> (field, priority); lower priority wins when two headers map to one field."""
