@@ -203,7 +203,7 @@ def _enter(session, opp: Opportunity, stage: Stage, action: str, now: datetime) 
     """Record leaving the current stage and entering `stage`."""
     last = session.execute(select(StageChange).where(StageChange.opportunity_id == opp.id,
                                                      StageChange.left_at.is_(None))
-                           .order_by(StageChange.at.desc(), StageChange.id.desc()).limit(1)).scalar_one_or_none()
+                           .order_by(StageChange.id.desc()).limit(1)).scalar_one_or_none()
     if last is not None:
         last.left_at = now
         last.seconds = max(0, int((now - last.at).total_seconds()))
@@ -312,7 +312,7 @@ def reopen(session, opp: Opportunity, stage_ref: str | None = None) -> Stage:
     else:  # the open stage it was closed from
         prev = session.execute(select(StageChange.from_stage_id).where(StageChange.opportunity_id == opp.id,
                                                                        StageChange.stage_id == opp.stage_id)
-                               .order_by(StageChange.at.desc(), StageChange.id.desc()).limit(1)).scalar()
+                               .order_by(StageChange.id.desc()).limit(1)).scalar()
         stage = session.get(Stage, prev) if prev else None
         if stage is None or stage.deleted_at is not None or stage.kind != "open" or stage.pipeline_id != pipeline.id:
             stage = [s for s in pl.stages_of(session, pipeline) if s.kind == "open"][-1]
@@ -495,7 +495,7 @@ def full_record(session, o: Opportunity) -> dict:
 def history(session, o: Opportunity) -> tuple[list[dict], dict]:
     """Stage changes with time in stage, plus a summary (cycle length, days open)."""
     rows = session.execute(select(StageChange).where(StageChange.opportunity_id == o.id)
-                           .order_by(StageChange.at, StageChange.id)).scalars().all()
+                           .order_by(StageChange.id)).scalars().all()
     ids = {r.stage_id for r in rows} | {r.from_stage_id for r in rows if r.from_stage_id}
     names = dict(session.execute(select(Stage.id, Stage.name).where(Stage.id.in_(ids))).all()) if ids else {}
     now = _now()
