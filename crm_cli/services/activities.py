@@ -193,12 +193,18 @@ def late_text(a: Activity, now: datetime) -> str | None:
     if a.all_day:
         days = (today(now) - local_due(a)).days
         return f"{days} day{'s' if days != 1 else ''}"
-    minutes = int((now - a.due_at).total_seconds() // 60)
-    for size, unit in ((1440, "day"), (60, "hour"), (1, "minute")):
-        if minutes >= size or unit == "minute":
-            n = max(minutes // size, 0 if unit != "minute" else 1)
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return None
+    minutes = max(int((now - a.due_at).total_seconds() // 60), 1)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+
+    def unit(n, word):
+        return f"{n} {word}{'s' if n != 1 else ''}"
+
+    if days:
+        return unit(days, "day") + (" " + unit(hours, "hour") if hours else "")
+    if hours:
+        return unit(hours, "hour") + (" " + unit(mins, "minute") if mins else "")
+    return unit(mins, "minute")
 
 
 # ---- recurrence ----------------------------------------------------------------------------------
@@ -302,7 +308,7 @@ def parse_repeat(text: str, until: str | None, count: int | None, due_at: dateti
 def describe_rule(a: Activity) -> str | None:
     if not a.repeat_rule:
         return None
-    text = {"FREQ=" + v: k for k, v in FREQS.items() if k != "annually"}.get(a.repeat_rule)
+    text = {"FREQ=" + v: k for k, v in FREQS.items() if k not in ("annually", "fortnightly")}.get(a.repeat_rule)
     m = re.fullmatch(r"FREQ=(DAILY|WEEKLY|MONTHLY|YEARLY);INTERVAL=(\d+)", a.repeat_rule)
     if text is None and m:
         unit = {"DAILY": "days", "WEEKLY": "weeks", "MONTHLY": "months", "YEARLY": "years"}[m.group(1)]
