@@ -106,7 +106,7 @@ class Adapter:
 
 
 PART_ALIASES = {
-    "first_name": ["first name", "firstname", "given name", "givenname", "forename", "名"],
+    "first_name": ["first", "first name", "firstname", "given name", "givenname", "forename", "名"],
     "middle_name": ["middle name", "middle initial", "middleinitial"],
-    "last_name": ["last name", "lastname", "surname", "family name", "姓"],
+    "last_name": ["last", "last name", "lastname", "surname", "family name", "姓"],
 }

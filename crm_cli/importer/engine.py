@@ -169,6 +169,7 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
     multi = [(f, idx) for f, idx in plan.items() if len(idx) > 1]
     custom_items = list(custom_cols.items())
     keys = adapter.keys
+    required = adapter.required
     base_row = {"created_at": now, "updated_at": now, "created_by": user}
     progress = opts.progress and sys.stderr.isatty()
 
@@ -225,6 +226,9 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
                     else:
                         for p in parts:
                             raw.pop(p, None)
+                if required and not any(r in raw for r in required):
+                    reject(line, row, f"no {' or '.join(required)}")
+                    continue
                 try:
                     rec = adapter.clean(raw)
                 except (RowError, ValidationError) as exc:
@@ -247,6 +251,8 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
                     flush()
             if pending:
                 flush()
+            if summary.read == 0:
+                raise ValidationError(f"{table.name} has a header but no rows", "nothing was imported")
             if progress:
                 sys.stderr.write("\n")
             # history: one 'create' row per new record, in SQL (no ids pulled into Python)

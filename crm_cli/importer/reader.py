@@ -120,15 +120,15 @@ def _guess_legacy(sample: bytes) -> str:
         return "latin-1"
 
 
-def detect_encoding(fh, sample: bytes, seekable: bool) -> str:
-    for bom, name in BOMS:
+def detect_encoding(fh, sample: bytes, seekable: bool, name: str = "the file") -> str:
+    for bom, codec in BOMS:
         if sample.startswith(bom):
-            return name
+            return codec
     if b"\x00" in sample:
         guess = _looks_utf16(sample)
         if guess:
             return guess
-        raise ValidationError("the file contains NUL bytes: it looks binary, not like CSV text",
+        raise ValidationError(f"{name} contains NUL bytes: it looks binary, not like CSV text",
                               "export it as CSV (UTF-8) and try again")
     if _valid_utf8(fh, sample, seekable):
         return "utf-8"
@@ -173,7 +173,7 @@ def open_table(path: str, encoding: str | None = None, delimiter: str | None = N
         if enc.lower().replace("_", "-") in ("utf-8", "utf8") and sample.startswith(codecs.BOM_UTF8):
             enc = "utf-8-sig"
     else:
-        enc = detect_encoding(fh, sample, seekable)
+        enc = detect_encoding(fh, sample, seekable, name)
     try:
         head_text = codecs.getincrementaldecoder(enc)("replace").decode(sample[:8192])
     except LookupError:
