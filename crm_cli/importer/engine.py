@@ -307,7 +307,7 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
         if ext:
             if ext in new_by_ext:
                 _merge(new_by_ext[ext], rec)
-                summary.unchanged += 1
+                summary.updated += 1
                 continue
             hit = by_ext.get(ext)
             if hit:
@@ -345,8 +345,9 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
                     summary.skipped += 1
                     continue
         if target is not None:
-            if target in updates:
+            if target in updates:  # an earlier row of this chunk goes to the same record
                 _merge(updates[target], rec)
+                summary.updated += 1
             else:
                 updates[target] = rec
             continue
