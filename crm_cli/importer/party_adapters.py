@@ -24,7 +24,7 @@ class CustomerAdapter(Adapter):
                  "customer", "account", "business name", "partner name", "客户", "客户名称", "公司", "公司名称",
                  "单位", "单位名称", "企业名称"],
         "status": ["account status", "customer status", "状态", "客户状态"],
-        "tier": ["rating", "class", "level", "customer tier", "等级", "客户等级", "级别"],
+        "tier": ["customer tier", "account tier", "等级", "客户等级", "级别"],
         "industry": ["sector", "industry type", "行业", "所属行业"],
         "region": ["city", "billing city", "shipping city", "state", "billing state", "province", "office location",
                    "territory", "地区", "城市", "区域", "省份"],
