@@ -27,9 +27,9 @@ def upgrade() -> None:
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('website', sa.String(length=300), nullable=True),
-    sa.Column('strengths', sa.Text(), nullable=True),
-    sa.Column('weaknesses', sa.Text(), nullable=True),
-    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('strengths', sa.String(), nullable=True),
+    sa.Column('weaknesses', sa.String(), nullable=True),
+    sa.Column('notes', sa.String(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index(op.f('ix_competitors_deleted_at'), 'competitors', ['deleted_at'], unique=False)
@@ -51,7 +51,7 @@ def upgrade() -> None:
     sa.Column('created_by', sa.String(length=64), nullable=True),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('description', sa.String(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index(op.f('ix_pipelines_deleted_at'), 'pipelines', ['deleted_at'], unique=False)
@@ -100,7 +100,7 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=64), nullable=True),
     sa.Column('campaign', sa.String(length=100), nullable=True),
     sa.Column('next_step', sa.String(length=300), nullable=True),
-    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('notes', sa.String(), nullable=True),
     sa.Column('custom', sa.JSON(), nullable=False),
     sa.Column('external_id', sa.String(length=200), nullable=True),
     sa.Column('import_batch_id', sa.Integer(), nullable=True),
