@@ -46,16 +46,22 @@ def sources() -> list[str]:
     return [str(v) for v in (value or [])]
 
 
-_source_cache: dict | None = None
+_source_cache: dict = {}
 
 
 def _source_table() -> dict[str, str]:
+    configured = tuple(sources())
+    cached = _source_cache.get(configured)
+    if cached is not None:
+        return cached
     table: dict[str, str] = {}
     for s in sources():
         table[normalize.fold(s).replace("_", "-")] = s
         table[normalize.fold(s).replace("-", " ")] = s
         for syn in SOURCE_SYNONYMS.get(s, []):
             table.setdefault(normalize.fold(syn), s)
+    _source_cache.clear()
+    _source_cache[configured] = table
     return table
 
 
