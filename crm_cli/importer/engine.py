@@ -285,7 +285,7 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
     t = adapter.model.__table__
     keys = adapter.keys
     # 1. existing records by external id (trashed ones too: a re-import brings them back)
-    ext_ids = list({rec["external_id"] for _l, _r, rec, _k in pending if rec["external_id"]})
+    ext_ids = _padded({rec["external_id"] for _l, _r, rec, _k in pending if rec["external_id"]})
     by_ext: dict = {}
     if ext_ids:
         for ident, ext, deleted in conn.execute(select(t.c.id, t.c.external_id, t.c.deleted_at)
@@ -294,7 +294,7 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
     # 2. existing records by duplicate keys (indexed lookups, one query per key and table)
     found: list[dict] = []
     for pos, key in enumerate(keys):
-        values = list({kv[pos] for _l, _r, _rec, kv in pending if kv[pos]})
+        values = _padded({kv[pos] for _l, _r, _rec, kv in pending if kv[pos]})
         found.append(adapter.match(conn, key, values) if values else {})
     creates: list[dict] = []
     new_by_key: list[dict] = [dict() for _ in keys]
@@ -372,6 +372,15 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
         summary.created += len(creates)
     if updates:
         _apply_updates(conn, adapter, t, updates, set(restores), summary, has_custom, now, user, History)
+
+
+def _padded(values: set) -> list:
+    """The values, padded (repeating one) to a multiple of 512: few distinct IN (...) statements,
+    so the driver's prepared-statement cache stays small whatever the file."""
+    out = list(values)
+    if out:
+        out.extend([out[0]] * (-len(out) % 512))
+    return out
 
 
 def _merge(into: dict, rec: dict) -> None:

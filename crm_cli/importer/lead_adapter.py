@@ -69,33 +69,42 @@ class LeadAdapter(Adapter):
 
             raise ValidationError(f"--status must be one of {', '.join(IMPORT_STATUSES)}, not '{st}'")
         self.default_status = st
-        self.LeadIn = leads.LeadIn
-        from pydantic import ValidationError as PydanticError
-
-        self.PydanticError = PydanticError
+        self.sources: dict = {}
+        self.company_keys: dict = {}
 
     def clean(self, raw: dict) -> dict:
-        owner = raw.pop("owner", None)
-        reason = raw.pop("disqualify_reason", None)
+        """The same rules as LeadIn (services.leads.check_*), called directly: no model per row."""
+        from crm_cli.services import leads as L
+
+        get = raw.get
+        owner = get("owner")
         if "name" not in raw:
-            if "company" in raw:
-                raw["name"] = raw["company"]
-            else:
+            if "company" not in raw:
                 raise RowError("no name and no company")
-        if self.default_source and "source" not in raw:
-            raw["source"] = self.default_source
+            raw["name"] = raw["company"]
         try:
-            data = self.LeadIn.model_validate(raw)
-        except self.PydanticError as exc:
-            err = exc.errors()[0]
-            raise RowError(str(err.get("msg", "invalid value")).removeprefix("Value error, ")) from None
-        rec = data.model_dump()
-        rec.pop("external_id", None)
-        status = rec["status"] or self.default_status
+            text = L.check_text
+            rec = {"name": text("name", raw["name"]), "company": text("company", get("company")),
+                   "title": text("title", get("title")), "campaign": text("campaign", get("campaign")),
+                   "city": text("city", get("city")), "region": text("region", get("region")),
+                   "industry": text("industry", get("industry")), "notes": get("notes"),
+                   "email": L.check_email(get("email")), "phone": L.check_phone("phone", get("phone")),
+                   "mobile": L.check_phone("mobile", get("mobile"))}
+            src = get("source")
+            if src is None:
+                rec["source"] = self.default_source
+            else:
+                hit = self.sources.get(src)
+                if hit is None:
+                    hit = self.sources[src] = L.check_source(src)
+                rec["source"] = hit
+            status = L.check_status(get("status")) or self.default_status
+        except ValueError as exc:
+            raise RowError(str(exc)) from None
         if status == "converted":
             raise RowError("status 'converted' cannot be imported; import as qualified and convert")
         rec["status"] = status
-        rec["disqualify_reason"] = reason if status == "disqualified" else None
+        rec["disqualify_reason"] = get("disqualify_reason") if status == "disqualified" else None
         if rec["campaign"] is None:
             rec["campaign"] = self.default_campaign
         if owner:
@@ -107,7 +116,16 @@ class LeadAdapter(Adapter):
             rec["owner_id"] = self.default_owner
         rec["email_key"] = rec["email"]
         rec["phone_key"] = normalize.phone_key(rec["mobile"] or rec["phone"])
-        rec["company_key"] = normalize.name_key(rec["company"])
+        company = rec["company"]
+        if company is None:
+            rec["company_key"] = None
+        else:
+            ck = self.company_keys.get(company)
+            if ck is None:
+                if len(self.company_keys) > 20000:  # bounded: constant memory
+                    self.company_keys.clear()
+                ck = self.company_keys[company] = normalize.name_key(company) or ""
+            rec["company_key"] = ck or None
         return rec
 
     def match(self, conn, key: str, values: list) -> dict:

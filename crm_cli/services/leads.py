@@ -3,6 +3,7 @@ qualification and conversion into customer + contact (+ opportunity) in one tran
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Optional
 
@@ -78,8 +79,60 @@ def normalise_source(text: str | None) -> str | None:
     return found
 
 
+TEXT_LIMITS = {"name": 200, "company": 300, "title": 200, "campaign": 200, "external_id": 200, "city": 100,
+               "region": 100, "industry": 100}
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+# the rules, as plain functions: LeadIn (add/edit) and the import adapter both call them
+def check_text(field: str, v):
+    if v is not None:
+        v = v.strip()
+        limit = TEXT_LIMITS.get(field, 100)
+        if len(v) > limit:
+            raise ValueError(f"--{field.replace('_', '-')} is longer than {limit} characters")
+        if not v and field == "name":
+            raise ValueError("--name must not be empty")
+    return v or None
+
+
+def check_email(v):
+    if not v:
+        return None
+    key = normalize.email_key(v)
+    if not key or not _EMAIL_RE.fullmatch(key):
+        raise ValueError(f"--email '{v}' is not an email address")
+    return key
+
+
+def check_phone(field: str, v):
+    if v:
+        v = v.strip()
+        key = normalize.phone_key(v)
+        if not key or len(key) < 5 or len(v) > 64:
+            raise ValueError(f"--{field} '{v}' is not a phone number")
+    return v or None
+
+
+def check_source(v):
+    if v is None:
+        return v
+    try:
+        return normalise_source(v)
+    except ValidationError as exc:
+        raise ValueError(exc.message) from None
+
+
+def check_status(v):
+    if v is not None:
+        v = v.strip().lower()
+        if v not in STATUSES:
+            raise ValueError(f"--status must be one of {', '.join(STATUSES)}, not '{v}'")
+    return v
+
+
 class LeadIn(SQLModel):
-    """Validated input for add/edit/import (the table model does not validate)."""
+    """Validated input for add/edit (the table model does not validate); imports use the same rules."""
 
     name: Optional[str] = None
     company: Optional[str] = None
@@ -99,51 +152,27 @@ class LeadIn(SQLModel):
     @field_validator("name", "company", "title", "campaign", "city", "region", "industry", "external_id")
     @classmethod
     def _text(cls, v, info):
-        if v is not None:
-            v = v.strip()
-            limit = {"name": 200, "company": 300, "title": 200, "campaign": 200, "external_id": 200}.get(
-                info.field_name, 100)
-            if len(v) > limit:
-                raise ValueError(f"--{info.field_name.replace('_', '-')} is longer than {limit} characters")
-            if not v and info.field_name == "name":
-                raise ValueError("--name must not be empty")
-        return v or None
+        return check_text(info.field_name, v)
 
     @field_validator("email")
     @classmethod
     def _email(cls, v):
-        if v and not normalize.valid_email(v):
-            raise ValueError(f"--email '{v}' is not an email address")
-        return normalize.email_key(v) if v else None
+        return check_email(v)
 
     @field_validator("phone", "mobile")
     @classmethod
     def _phone(cls, v, info):
-        if v:
-            v = v.strip()
-            key = normalize.phone_key(v)
-            if not key or len(key) < 5 or len(v) > 64:
-                raise ValueError(f"--{info.field_name} '{v}' is not a phone number")
-        return v or None
+        return check_phone(info.field_name, v)
 
     @field_validator("source")
     @classmethod
     def _source(cls, v):
-        if v is None:
-            return v
-        try:
-            return normalise_source(v)
-        except ValidationError as exc:
-            raise ValueError(exc.message) from None
+        return check_source(v)
 
     @field_validator("status")
     @classmethod
     def _status(cls, v):
-        if v is not None:
-            v = v.strip().lower()
-            if v not in STATUSES:
-                raise ValueError(f"--status must be one of {', '.join(STATUSES)}, not '{v}'")
-        return v
+        return check_status(v)
 
 
 def validate(**values) -> LeadIn:
