@@ -125,3 +125,11 @@ def test_usage_errors_are_one_line(run):
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "Did you mean 'list'?" in p.stderr
     p = run("--help")
     assert p.returncode == 0 and p.stdout.startswith("Usage: crm [OPTIONS] COMMAND")
+
+
+def test_user_resolved_by_handle_before_name(cli):
+    cli("user", "add", "u0001", "--name", "User 1", ok=True)
+    cli("user", "add", "u0002", "--name", "Alice u0001 fan", ok=True)
+    cli("customer", "add", "Acme", "--owner", "u0001", ok=True)
+    assert cli.json("customer", "list", "--owner", "u0001")[0]["owner"] == "u0001"
+    assert cli.json("customer", "list", "--owner", "User 1")[0]["owner"] == "u0001"

@@ -8,7 +8,7 @@ from crm_cli.errors import Ambiguous, NotFound
 
 
 def label_column(model):
-    for name in ("name", "handle", "title", "subject", "number"):
+    for name in ("name", "title", "subject", "number", "handle"):
         if name in model.__table__.c:
             return getattr(model, name)
     return None
@@ -23,6 +23,10 @@ def get(session, model, ref, *, include_deleted: bool = False):
         if obj is None or (not include_deleted and getattr(obj, "deleted_at", None) is not None):
             raise NotFound(f"no {entity} with id {text}", f"see 'crm {entity} list'")
         return obj
+    if "handle" in model.__table__.c:  # users: the handle is the key, the name is a fallback
+        obj = session.execute(select(model).where(model.handle == text)).scalar_one_or_none()
+        if obj is not None and (include_deleted or getattr(obj, "deleted_at", None) is None):
+            return obj
     col = label_column(model)
     if col is None or not text:
         raise NotFound(f"no {entity} '{text}'", f"use the id; see 'crm {entity} list'")
