@@ -365,13 +365,47 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
     if creates:
         for r in creates:
             r.pop("__line", None)
-        cols = set().union(*[r.keys() for r in creates])
-        rows = [{c: r.get(c) for c in cols} for r in creates] if any(len(r) != len(cols) for r in creates) \
-            else creates
-        conn.execute(insert(t), rows)
+        _fast_insert(conn, t, creates)
         summary.created += len(creates)
     if updates:
         _apply_updates(conn, adapter, t, updates, set(restores), summary, has_custom, now, user, History)
+
+
+_INSERTS: dict = {}
+
+
+def _fast_insert(conn, t, rows: list[dict]) -> None:
+    """Core executemany without per-row statement machinery: the INSERT is compiled once per column
+    set, values go through each column type's bind processor (memoised for repeated values such as
+    the batch's timestamps), and the driver gets plain tuples (or dicts for named paramstyles)."""
+    dialect = conn.dialect
+    names = sorted(set().union(*[r.keys() for r in rows]))
+    cache_key = (dialect.name, t.name, tuple(names))
+    entry = _INSERTS.get(cache_key)
+    if entry is None:
+        compiled = insert(t).compile(dialect=dialect, column_keys=names)
+        order = list(compiled.positiontup) if compiled.positional else names
+        procs = [t.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in order]
+        entry = _INSERTS[cache_key] = (str(compiled), order, procs, compiled.positional)
+    sql, order, procs, positional = entry
+    memo: list = [(object(), None) for _ in order]
+    out = []
+    for r in rows:
+        vals = []
+        for pos, name in enumerate(order):
+            v = r.get(name)
+            proc = procs[pos]
+            if proc is not None and v is not None:
+                last_in, last_out = memo[pos]
+                if v is last_in:
+                    v = last_out
+                else:
+                    pv = proc(v)
+                    memo[pos] = (v, pv)
+                    v = pv
+            vals.append(v)
+        out.append(tuple(vals) if positional else dict(zip(order, vals)))
+    conn.exec_driver_sql(sql, out)
 
 
 def _padded(values: set) -> list:

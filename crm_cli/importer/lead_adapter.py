@@ -132,15 +132,14 @@ class LeadAdapter(Adapter):
         """Leads, then contacts, then customers with the same email/phone."""
         from crm_cli.models import Contact, Customer
 
+        from crm_cli.importer.base import lookup
+
         out: dict = {}
         for entity, model in (("lead", Lead), ("contact", Contact), ("customer", Customer)):
-            t = model.__table__
-            col = t.c[key]
-            left = [v for v in values if v not in out]
+            left = list({v for v in values if v not in out})
             if not left:
                 break
-            for value, ident, lab in conn.execute(select(col, t.c.id, t.c.name).where(
-                    col.in_(left), t.c.deleted_at.is_(None)).order_by(t.c.id)):
+            for value, ident, lab in lookup(conn, model.__table__, key, left, "name"):
                 out.setdefault(value, (entity, ident, lab))
         return out
 
