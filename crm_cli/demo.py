@@ -15,10 +15,12 @@ LOADERS: list[str] = [
     "crm_cli.demo:load_core",
     "crm_cli.services.opportunities:demo_data",
     "crm_cli.services.activities:demo_data",
+    "crm_cli.services.leads:demo_data",
 ]
 SHOWCASE: list[tuple[str, list[str]]] = [
     ("Customers", ["customer", "list"]),
     ("Org chart of 华强电子", ["contact", "tree", "华强电子"]),
+    ("Leads", ["lead", "list"]),
     ("Funnel", ["report", "funnel"]),
     ("Agenda", ["agenda", "--week"]),
     ("Reminders", ["remind", "--owner", "all"]),
