@@ -30,3 +30,18 @@ from crm_cli.models import activity  # noqa: E402
 for _module in (opportunity, lead, activity):
     for _model in getattr(_module, "ENTITY_MODELS", []):
         register(_model)
+
+
+def _trash_indexes() -> None:
+    """A partial index on deleted_at (trashed rows only) for every record table."""
+    from sqlalchemy import Index
+    from sqlmodel import SQLModel
+
+    for table in SQLModel.metadata.tables.values():
+        if "deleted_at" in table.c and issubclass(ENTITIES.get(table.name, Record), Record) \
+                and not any(ix.name == f"ix_{table.name}_trashed" for ix in table.indexes):
+            col = table.c.deleted_at
+            Index(f"ix_{table.name}_trashed", col, sqlite_where=col.is_not(None), postgresql_where=col.is_not(None))
+
+
+_trash_indexes()

@@ -53,7 +53,9 @@ class Record(SQLModel):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     created_by: str | None = Field(default_factory=current_handle, max_length=64)
-    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # indexed by a partial index (only trashed rows), added in models/__init__.py: a plain index on a
+    # column that is NULL for almost every row made SQLite's planner prefer it over the sort index
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 def money_field(**kw):
