@@ -248,7 +248,6 @@ def emit_record(record: dict, fmt: Format | str | None = None, as_json: bool = F
             if not isinstance(v, (list, dict)) or v]
     if fmt is Format.table:
         from rich.table import Table
-        from rich import box
 
         con = console()
         grid = Table(box=None, show_header=False, pad_edge=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt
+from crm_cli.output import FormatOpt, JsonOpt
 
 app = typer.Typer(help="The database: path, info, status, upgrade.", no_args_is_help=True)
 

@@ -254,11 +254,11 @@ def convert(
         lead = resolve.get(s, leads.Lead, ref)
         cust = resolve.get(s, customers.Customer, customer) if customer else None
         own = identity.user_ref(s, owner) if owner else None
-        confirm = None
-        if context.interactive():
-            def confirm(c, why):
-                return prompts.ask_yes_no(f"Customer {c.id} '{c.name}' matches this lead ({why}). "
-                                          "Attach the lead to it? (no = create a new customer)")
+        def ask(c, why):
+            return prompts.ask_yes_no(f"Customer {c.id} '{c.name}' matches this lead ({why}). "
+                                      "Attach the lead to it? (no = create a new customer)")
+
+        confirm = ask if context.interactive() else None
         result = leads.convert(s, lead, customer=cust, new_customer=new_customer, opp_title=opp, amount=money,
                                owner=own, confirm=confirm)
         parts = [f"customer {result['customer_id']}" + (" (new)" if result["customer_created"] else ""),

@@ -121,3 +121,26 @@ def lookup(conn, table, key: str, values: list, label: str = "name"):
     sql = (f"SELECT {q(key)}, id, {q(label)} FROM {q(table.name)} WHERE {q(key)} IN "
            f"({', '.join([mark] * len(values))}) AND deleted_at IS NULL ORDER BY id")
     return conn.exec_driver_sql(sql, tuple(values)).all()
+
+
+def customer_by_name(conn, cache: dict, text: str) -> int:
+    """The id of the one live customer whose normalised name is `text`'s (cached per import).
+
+    Raises RowError when there is none or several.
+    """
+    from sqlalchemy import select
+
+    from crm_cli.models import Customer
+    from crm_cli.services import normalize
+
+    key = normalize.name_key(text)
+    if key not in cache:
+        rows = conn.execute(select(Customer.id).where(Customer.name_key == key, Customer.deleted_at.is_(None))
+                            .order_by(Customer.id).limit(2)).all()
+        cache[key] = rows[0][0] if len(rows) == 1 else (-len(rows) if rows else None)
+    hit = cache[key]
+    if hit is None:
+        raise RowError(f"no customer '{text}' (import or add the customer first)")
+    if hit < 0:
+        raise RowError(f"customer '{text}' is ambiguous (several customers have that name)")
+    return hit

@@ -103,17 +103,9 @@ class OppAdapter(Adapter):
                         .returning(Customer.id)).scalar()
                 self.no_account = hit
             return self.no_account
-        key = normalize.name_key(text)
-        if key not in self.customers:
-            rows = self.session.connection().execute(select(Customer.id).where(
-                Customer.name_key == key, Customer.deleted_at.is_(None)).order_by(Customer.id).limit(2)).all()
-            self.customers[key] = rows[0][0] if len(rows) == 1 else (-len(rows) if rows else None)
-        hit = self.customers[key]
-        if hit is None:
-            raise RowError(f"no customer '{text}' (import or add the customer first)")
-        if hit < 0:
-            raise RowError(f"customer '{text}' is ambiguous (several customers have that name)")
-        return hit
+        from crm_cli.importer.base import customer_by_name
+
+        return customer_by_name(self.session.connection(), self.customers, text)
 
     def _owner(self, text: str | None) -> int:
         if not text:

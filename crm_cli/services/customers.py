@@ -251,17 +251,9 @@ def list_customers(session, *, owner_id=None, status=None, tier=None, industry=N
         q = q.where(or_(*conds))
     for clause in customfields.where_clauses(session, Customer, where):
         q = q.where(clause)
-    desc = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key not in SORTS:
-        raise ValidationError(f"--sort: unknown field '{key}'", "use one of " + ", ".join(SORTS))
-    col = SORTS[key]
-    q = q.order_by(col.desc() if desc else col.asc(), Customer.id)
-    if offset:
-        q = q.offset(offset)
-    if limit is not None:
-        q = q.limit(limit)
-    rows = session.execute(q).all()
+    from crm_cli.services.listing import sort_and_page
+
+    rows = session.execute(sort_and_page(q, SORTS, sort, Customer.id, limit, offset)).all()
     ids = [c.id for c, _ in rows]
     tags: dict[int, list[str]] = {}
     if ids:

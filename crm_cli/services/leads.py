@@ -365,20 +365,15 @@ def query(session, *, owner_id=None, status=None, source=None, campaign=None, re
 
 
 def order(q, sort: str):
-    desc = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key not in SORTS:
-        raise ValidationError(f"--sort: unknown field '{key}'", "use one of " + ", ".join(SORTS))
-    col = SORTS[key]
-    return q.order_by(col.desc() if desc else col.asc(), Lead.id)
+    from crm_cli.services.listing import sort_and_page
+
+    return sort_and_page(q, SORTS, sort, Lead.id)
 
 
 def list_leads(session, *, sort="-id", limit=None, offset=0, **filters) -> list[dict]:
-    q = order(query(session, **filters), sort)
-    if offset:
-        q = q.offset(offset)
-    if limit is not None:
-        q = q.limit(limit)
+    from crm_cli.services.listing import sort_and_page
+
+    q = sort_and_page(query(session, **filters), SORTS, sort, Lead.id, limit, offset)
     return [record(lead, handle) for lead, handle in session.execute(q).all()]
 
 

@@ -424,16 +424,9 @@ def list_opps(session, *, owner_id=None, stage=None, pipeline=None, status=None,
                         func.lower(Customer.name).like(f"%{search.lower()}%")))
     for clause in customfields.where_clauses(session, Opportunity, where):
         q = q.where(clause)
-    desc = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key not in SORTS:
-        raise ValidationError(f"--sort: unknown field '{key}'", "use one of " + ", ".join(SORTS))
-    col = SORTS[key]
-    q = q.order_by(col.desc() if desc else col.asc(), Opportunity.id)
-    if offset:
-        q = q.offset(offset)
-    if limit is not None:
-        q = q.limit(limit)
+    from crm_cli.services.listing import sort_and_page
+
+    q = sort_and_page(q, SORTS, sort, Opportunity.id, limit, offset)
     return [record(o, cust, st, own, pipe) for o, cust, st, own, pipe in session.execute(q).all()]
 
 
