@@ -10,6 +10,12 @@ _SUFFIXES = [
     "incorporated", "corporation", "company", "limited", "co ltd", "coltd", "gmbh", "pty ltd", "pte ltd",
     "ltd", "inc", "corp", "llc", "plc", "co", "sa", "ag", "bv", "srl", "spa", "kk", "oy", "ab",
 ]
+_NON_WORD = re.compile(r"[\W_]+")
+_ANGLE = re.compile(r"<([^<>]+)>")
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_EXTENSION = re.compile(r"(?:ext\.?|x|转|分机)\s*\d+\s*$", re.I)
+_NON_DIGIT = re.compile(r"\D")
+_PLAIN_PHONE = re.compile(r"[0-9 +()\-]*")
 _SUFFIX_RE = re.compile(r"(?:\s|^)(?:" + "|".join(re.escape(s) for s in _SUFFIXES if s.isascii()) + r")$")
 
 
@@ -25,7 +31,7 @@ def name_key(name: str | None) -> str | None:
     t = fold(name)
     if not t:
         return None
-    t = re.sub(r"[\W_]+", " ", t).strip()
+    t = _NON_WORD.sub(" ", t).strip()
     for _ in range(3):
         before = t
         for suffix in _SUFFIXES:
@@ -42,7 +48,7 @@ def email_key(email: str | None) -> str | None:
     t = fold(email)
     if not t:
         return None
-    m = re.search(r"<([^<>]+)>", t)
+    m = _ANGLE.search(t)
     if m:
         t = m.group(1)
     t = t.strip().strip("'\"").strip()
@@ -53,14 +59,16 @@ def email_key(email: str | None) -> str | None:
 
 def valid_email(email: str) -> bool:
     key = email_key(email)
-    return bool(key and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", key))
+    return bool(key and _EMAIL_RE.fullmatch(key))
 
 
 def phone_key(phone: str | None, default_country: str = "86") -> str | None:
     """Digits only, without the country code: '+86 138-0013-8000' == '13800138000'."""
-    t = unicodedata.normalize("NFKC", phone or "")
-    t = re.split(r"(?:ext\.?|x|转|分机)\s*\d+\s*$", t, flags=re.I)[0]
-    digits = re.sub(r"\D", "", t)
+    t = phone or ""
+    if not _PLAIN_PHONE.fullmatch(t):  # full-width digits, extensions: the slow path
+        t = unicodedata.normalize("NFKC", t)
+        t = _EXTENSION.split(t)[0]
+    digits = _NON_DIGIT.sub("", t)
     if not digits:
         return None
     if t.strip().startswith("00"):
