@@ -64,6 +64,9 @@ def test_search_filters_sort_limit(cli):
     assert [r["name"] for r in cli.json("customer", "list", "--search", "华强")] == ["华强电子"]
     assert [r["name"] for r in cli.json("customer", "list", "--search", "+86 138 0013 8000")] == ["华强电子"]
     assert [r["name"] for r in cli.json("customer", "list", "--search", "sales@acme")] == ["Acme"]
+    # 7+ digits: an indexed phone-number prefix search
+    assert [r["name"] for r in cli.json("customer", "list", "--search", "138 0013")] == ["华强电子"]
+    assert cli.json("customer", "list", "--search", "0013 8000") == []
     assert [r["name"] for r in cli.json("customer", "list", "--status", "active")] == ["华强电子"]
     assert [r["name"] for r in cli.json("customer", "list", "--sort", "-id", "--limit", "2")] == ["Zeta", "Acme"]
     assert [r["name"] for r in cli.json("customer", "list", "--sort", "id", "--offset", "2")] == ["Zeta"]

@@ -238,7 +238,11 @@ def list_customers(session, *, owner_id=None, status=None, tier=None, industry=N
         q = q.where(func.lower(Customer.region) == region.lower())
     if tag:
         q = q.where(Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag)))
-    if search:
+    if search and normalize.looks_like_phone(search):
+        # a phone number: an indexed prefix range on the normalised key, not a table scan
+        pk = normalize.phone_key(search)
+        q = q.where(Customer.phone_key >= pk, Customer.phone_key < pk + ":")
+    elif search:
         s = search.strip()
         like = f"%{s.lower()}%"
         conds = [func.lower(Customer.name).like(like), func.lower(Customer.email).like(like)]

@@ -78,3 +78,12 @@ def phone_key(phone: str | None, default_country: str = "86") -> str | None:
     elif t.strip().startswith("+") and digits.startswith("1") and len(digits) == 11:
         digits = digits[1:]
     return digits.lstrip("0") if len(digits) > 7 else digits
+
+
+_PHONE_LIKE = re.compile(r"\+?[0-9\s()\-]{7,}")
+
+
+def looks_like_phone(text: str) -> bool:
+    """7+ characters of digits (and + - spaces parentheses): a search for a phone number."""
+    t = unicodedata.normalize("NFKC", text or "").strip()
+    return bool(_PHONE_LIKE.fullmatch(t)) and len(_NON_DIGIT.sub("", t)) >= 7
