@@ -85,10 +85,21 @@ def test_migrations_match_models(crm_env):
 
     engine = db.get_engine()
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+        def include(obj, name, type_, reflected, compare_to):
+            # partial trash indexes are declared in migrations only (see crm_cli/models/__init__.py)
+            return not (type_ == "index" and name and name.endswith("_trashed"))
+
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True,
+                                                                       "include_object": include}),
                                 SQLModel.metadata)
     db.dispose_all()
     assert diff == []
+    with engine.connect() as conn:
+        from sqlalchemy import inspect
+
+        names = {ix["name"] for ix in inspect(conn).get_indexes("customers")}
+    db.dispose_all()
+    assert "ix_customers_trashed" in names and "ix_customers_deleted_at" not in names
 
 
 def test_newer_database_is_refused(cli, crm_env):

@@ -49,6 +49,10 @@ def current_handle() -> str:
 class Record(SQLModel):
     """Columns every record table has: id, timestamps, author, soft-delete stamp."""
 
+    # table models are never validated (input models are); building their pydantic schema
+    # lazily takes ~0.1 s off every command's start-up
+    model_config = {"defer_build": True}
+
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
