@@ -82,8 +82,50 @@ class CrmGroup(TyperGroup):
             raise
         sys.exit(rv if isinstance(rv, int) else 0)
 
-    def list_commands(self, ctx):  # keep the registry order in --help
-        return [name for name in self.commands]
+    def list_commands(self, ctx):  # the registry order, in --help too
+        return [name for name in self.commands if name not in _GROUPS] + list(_GROUPS)
+
+    def get_command(self, ctx, name):
+        """Subcommand groups are turned into commands only when used (fast --help and completion)."""
+        cmd = super().get_command(ctx, name)
+        if cmd is None and name in _GROUPS:
+            from typer.main import get_command
+
+            cmd = get_command(_load(_GROUPS[name]).app)
+            cmd.name = name
+            _plain_help(cmd)
+            self.add_command(cmd, name)
+        return cmd
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except Exception as exc:  # an unknown command: suggest from every name, groups included
+            message = getattr(exc, "message", None)
+            if message and args and "Did you mean" not in message:
+                from difflib import get_close_matches
+
+                matches = get_close_matches(args[0], self.list_commands(ctx))
+                if matches:
+                    exc.message = f"{message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"
+            raise
+
+    def format_commands(self, ctx, formatter):
+        """List the commands without building the groups: their one-line help is enough."""
+        rows = []
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        for name in names:
+            if name in _GROUPS and name not in self.commands:
+                text = (_load(_GROUPS[name]).app.info.help or "").strip().splitlines()
+                rows.append((name, _short(text[0] if text else "", limit)))
+            else:
+                cmd = self.get_command(ctx, name)
+                if cmd is not None and not cmd.hidden:
+                    rows.append((name, cmd.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 def _is_click_exception(exc: BaseException) -> bool:
@@ -143,8 +185,19 @@ def _load(module: str):
     return importlib.import_module(f"crm_cli.commands.{module}")
 
 
-for _name, _module in SUBCOMMANDS:
-    _mod = _load(_module)
-    app.add_typer(_mod.app, name=_name)
+def _plain_help(cmd) -> None:
+    """Sub-apps built on demand get the root's plain help formatting (no rich boxes)."""
+    if hasattr(cmd, "rich_markup_mode"):
+        cmd.rich_markup_mode = None
+    for sub in getattr(cmd, "commands", {}).values():
+        _plain_help(sub)
+
+
+def _short(text: str, limit: int) -> str:
+    limit = max(limit, 20)
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+_GROUPS: dict[str, str] = dict(SUBCOMMANDS)
 for _name, _module, _func in COMMANDS:
     app.command(_name)(getattr(_load(_module), _func))

@@ -133,3 +133,13 @@ def test_user_resolved_by_handle_before_name(cli):
     cli("customer", "add", "Acme", "--owner", "u0001", ok=True)
     assert cli.json("customer", "list", "--owner", "u0001")[0]["owner"] == "u0001"
     assert cli.json("customer", "list", "--owner", "User 1")[0]["owner"] == "u0001"
+
+
+def test_tab_completion_lists_groups_without_heavy_imports(run):
+    p = run(env={"_CRM_COMPLETE": "complete_bash", "COMP_WORDS": "crm cust", "COMP_CWORD": "1",
+                 "PYTHONPROFILEIMPORTTIME": "1"})
+    assert p.returncode == 0 and p.stdout.split() == ["customer"]
+    assert not [m for m in ("sqlalchemy", "sqlmodel", "pydantic", "questionary", "tabulate")
+                if f"| {m}\n" in p.stderr]
+    p = run(env={"_CRM_COMPLETE": "complete_bash", "COMP_WORDS": "crm customer li", "COMP_CWORD": "2"})
+    assert p.stdout.split() == ["list"]
