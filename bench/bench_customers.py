@@ -7,7 +7,7 @@ same run and best of --repeat:
   - python -c "import typer, sqlmodel"         (the floor for database commands)
   - crm --help, crm customer list --limit 50, crm customer list --search, crm customer show
 
-Usage: python bench/bench_customers.py --n 100000 [--n 1000000] [--repeat 5] [--out docs/bench_customers.md]
+Usage: python bench/bench_customers.py --n 100000 [--n 1000000] [--repeat 5] [--out FILE.md]  (results go into docs/benchmarks.md)
 """
 
 from __future__ import annotations

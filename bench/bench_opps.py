@@ -9,7 +9,7 @@ the same run, best of --repeat:
 The SQL given to sqlite3 is the reports' own query, compiled for SQLite with literal values.
 Target: crm within 2x of sqlite3.
 
-Usage: python bench/bench_opps.py [--opps 1000000] [--repeat 3] [--out docs/bench_opps.md]
+Usage: python bench/bench_opps.py [--opps 1000000] [--repeat 3] [--out FILE.md]  (results go into docs/benchmarks.md)
 """
 
 from __future__ import annotations
