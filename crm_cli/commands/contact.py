@@ -28,12 +28,12 @@ def add(
     from crm_cli import db, prompts
     from crm_cli.dates import parse_date
     from crm_cli.output import created
-    from crm_cli.services import contacts, customers, customfields, resolve
+    from crm_cli.services import contacts, customers, customfields, resolve, validation
 
     name = prompts.require(name, "NAME", "Contact name")
     customer = prompts.require(customer, "--customer", "Customer")
     bday = parse_date(birthday, option="--birthday") if birthday else None
-    data = customers.validate(contacts.ContactIn, name=name, title=title, phone=phone, mobile=mobile,
+    data = validation.validate(contacts.ContactIn, name=name, title=title, phone=phone, mobile=mobile,
                               email=email, birthday=bday, decision_role=role, notes=notes)
     with db.session_scope() as s:
         cust = resolve.get(s, customers.Customer, customer)
@@ -88,10 +88,10 @@ def edit(ref: Ref, name: Annotated[Optional[str], typer.Option("--name")] = None
     from crm_cli import db
     from crm_cli.dates import parse_date
     from crm_cli.output import info
-    from crm_cli.services import contacts, customers, customfields, resolve
+    from crm_cli.services import contacts, customfields, resolve, validation
 
     bday = parse_date(birthday, option="--birthday") if birthday else None
-    data = customers.validate(contacts.ContactIn, name=name, title=title, phone=phone, mobile=mobile,
+    data = validation.validate(contacts.ContactIn, name=name, title=title, phone=phone, mobile=mobile,
                               email=email, birthday=bday, decision_role=role, notes=notes)
     with db.session_scope() as s:
         c = resolve.get(s, contacts.Contact, ref)

@@ -44,10 +44,10 @@ def add(
     """Add a customer (refused when its name, email or phone matches an existing one)."""
     from crm_cli import db, prompts
     from crm_cli.money import parse_money
-    from crm_cli.services import customers, customfields, identity, resolve
+    from crm_cli.services import customers, customfields, identity, resolve, validation
 
     name = prompts.require(name, "NAME", "Customer name")
-    data = customers.validate(customers.CustomerIn, name=name, status=status, tier=tier, industry=industry,
+    data = validation.validate(customers.CustomerIn, name=name, status=status, tier=tier, industry=industry,
                               region=region, phone=phone, email=email, website=website, address=address,
                               payment_terms=payment_terms, notes=notes)
     limit = parse_money(credit_limit, option="--credit-limit") if credit_limit else None
@@ -135,9 +135,9 @@ def edit(
     from crm_cli import db
     from crm_cli.money import parse_money
     from crm_cli.output import info
-    from crm_cli.services import customers, customfields, resolve
+    from crm_cli.services import customers, customfields, resolve, validation
 
-    data = customers.validate(customers.CustomerIn, name=name, status=status, tier=tier, industry=industry,
+    data = validation.validate(customers.CustomerIn, name=name, status=status, tier=tier, industry=industry,
                               region=region, phone=phone, email=email, website=website, address=address,
                               payment_terms=payment_terms, notes=notes)
     limit = parse_money(credit_limit, option="--credit-limit") if credit_limit else None

@@ -21,9 +21,9 @@ def add(handle: Annotated[str, typer.Argument(help="Login-style handle, e.g. ali
     """Add a user."""
     from crm_cli import db
     from crm_cli.output import created
-    from crm_cli.services import customers, users
+    from crm_cli.services import users, validation
 
-    data = customers.validate(users.UserIn, handle=handle, name=name, email=email, role=role, team=team)
+    data = validation.validate(users.UserIn, handle=handle, name=name, email=email, role=role, team=team)
     with db.session_scope() as s:
         u = users.add(s, data)
         created("user", u.id, u.handle, quiet)
@@ -50,9 +50,9 @@ def edit(ref: Annotated[str, typer.Argument(help="Handle or id.")],
     """Change a user."""
     from crm_cli import db
     from crm_cli.output import info
-    from crm_cli.services import customers, resolve, users
+    from crm_cli.services import resolve, users, validation
 
-    data = customers.validate(users.UserIn, name=name, email=email, role=role, team=team)
+    data = validation.validate(users.UserIn, name=name, email=email, role=role, team=team)
     with db.session_scope() as s:
         u = resolve.get(s, users.User, ref)
         for k, v in data.model_dump(exclude_none=True).items():

@@ -87,7 +87,7 @@ class ActivityIn(SQLModel):
 
 
 def validate(**values) -> ActivityIn:
-    from crm_cli.services.customers import validate as run
+    from crm_cli.services.validation import validate as run
 
     return run(ActivityIn, **values)
 

@@ -13,6 +13,7 @@ from crm_cli.errors import ValidationError
 from crm_cli.models import Contact, Customer
 from crm_cli.output import Col
 from crm_cli.services import normalize
+from crm_cli.services.validation import email, one_of
 
 ROLES = ("decision-maker", "user", "technical", "coach", "other")
 COLUMNS = [Col("id", "ID", "right"), Col("name", "Name"), Col("customer", "Customer"), Col("title", "Title"),
@@ -41,16 +42,12 @@ class ContactIn(SQLModel):
     def _role(cls, v):
         if v is not None:
             v = {"dm": "decision-maker", "eb": "decision-maker", "ub": "user", "tb": "technical"}.get(v.lower(), v)
-            if v not in ROLES:
-                raise ValueError(f"--role must be one of {', '.join(ROLES)}, not '{v}'")
-        return v
+        return one_of(v, ROLES, "--role")
 
     @field_validator("email")
     @classmethod
     def _email(cls, v):
-        if v and not normalize.valid_email(v):
-            raise ValueError(f"--email '{v}' is not an email address")
-        return normalize.email_key(v) if v else v
+        return email(v)
 
 
 def _keys(c: Contact) -> None:

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 from crm_cli.errors import Conflict, Duplicate, ValidationError
 from crm_cli.models import Contact, Customer, CustomerTag, User
 from crm_cli.services import normalize
+from crm_cli.services.validation import email, one_of
 
 STATUSES = ("prospect", "active", "churned")
 TIERS = ("A", "B", "C", "D")
@@ -47,9 +48,7 @@ class CustomerIn(SQLModel):
     @field_validator("status")
     @classmethod
     def _status(cls, v):
-        if v is not None and v not in STATUSES:
-            raise ValueError(f"--status must be one of {', '.join(STATUSES)}, not '{v}'")
-        return v
+        return one_of(v, STATUSES, "--status")
 
     @field_validator("tier")
     @classmethod
@@ -63,9 +62,7 @@ class CustomerIn(SQLModel):
     @field_validator("email")
     @classmethod
     def _email(cls, v):
-        if v and not normalize.valid_email(v):
-            raise ValueError(f"--email '{v}' is not an email address")
-        return normalize.email_key(v) if v else v
+        return email(v)
 
     @field_validator("payment_terms")
     @classmethod
@@ -73,20 +70,6 @@ class CustomerIn(SQLModel):
         if v is not None and not 0 <= v <= 3650:
             raise ValueError("--payment-terms must be between 0 and 3650 days")
         return v
-
-
-def validate(model_cls, **values):
-    """Run a pydantic input model; its first error becomes a one-line ValidationError."""
-    from pydantic import ValidationError as PydanticError
-
-    try:
-        return model_cls.model_validate({k: v for k, v in values.items() if v is not None})
-    except PydanticError as exc:
-        err = exc.errors()[0]
-        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        if err.get("type", "").endswith("parsing") or err.get("type") == "int_type":
-            msg = f"--{str(err['loc'][0]).replace('_', '-')}: {msg}"
-        raise ValidationError(msg) from None
 
 
 def _keys(c: Customer) -> None:

@@ -176,7 +176,7 @@ class LeadIn(SQLModel):
 
 
 def validate(**values) -> LeadIn:
-    from crm_cli.services.customers import validate as _validate
+    from crm_cli.services.validation import validate as _validate
 
     return _validate(LeadIn, **values)
 

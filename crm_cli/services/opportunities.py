@@ -61,7 +61,7 @@ class OppIn(SQLModel):
 
 
 def validate(**values) -> OppIn:
-    from crm_cli.services.customers import validate as run
+    from crm_cli.services.validation import validate as run
 
     return run(OppIn, **values)
 

@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 
 from crm_cli.errors import Duplicate
 from crm_cli.models import User
-from crm_cli.services import normalize
+from crm_cli.services.validation import email, one_of
 
 ROLES = ("rep", "manager", "admin")
 
@@ -33,16 +33,12 @@ class UserIn(SQLModel):
     @field_validator("role")
     @classmethod
     def _role(cls, v):
-        if v is not None and v not in ROLES:
-            raise ValueError(f"--role must be one of {', '.join(ROLES)}, not '{v}'")
-        return v
+        return one_of(v, ROLES, "--role")
 
     @field_validator("email")
     @classmethod
     def _email(cls, v):
-        if v and not normalize.valid_email(v):
-            raise ValueError(f"--email '{v}' is not an email address")
-        return normalize.email_key(v) if v else v
+        return email(v)
 
 
 def add(session, data: UserIn) -> User:
