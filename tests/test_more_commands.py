@@ -1,0 +1,100 @@
+"""Commands not covered elsewhere: each through the CLI, checking what a user would see."""
+
+import csv
+import io
+import json
+
+
+def test_customer_tag_untag_assign(cli):
+    cli("user", "add", "alice", ok=True)
+    cli("customer", "add", "Acme", ok=True)
+    cli("customer", "add", "Beta", ok=True)
+    r = cli("customer", "tag", "Acme", "vip", "华东", ok=True)
+    assert r.stderr == "customer 1: tagged vip, 华东\n"
+    assert cli.json("customer", "show", "Acme")["tags"] == ["vip", "华东"]
+    assert [c["name"] for c in cli.json("customer", "list", "--tag", "华东")] == ["Acme"]
+    cli("customer", "untag", "Acme", "vip", ok=True)
+    assert cli.json("customer", "show", "Acme")["tags"] == ["华东"]
+    cli("customer", "assign", "Acme", "Beta", "--to", "alice", ok=True)
+    assert {c["owner"] for c in cli.json("customer", "list")} == {"alice"}
+    hist = cli.json("history", "customer", "1")
+    assert ("tags", None, "vip") in [(h["field"], h["old"], h["new"]) for h in hist]
+    assert any(h["field"] == "owner_id" for h in hist)
+    r = cli("customer", "assign", "Acme", "--to", "nobody")
+    assert r.exit_code == 3
+
+
+def test_user_edit_and_field_list(cli):
+    cli("user", "add", "alice", ok=True)
+    cli("user", "edit", "alice", "--role", "manager", "--team", "east", "--email", "Alice@Example.com", ok=True)
+    u = cli.json("user", "list")[0]
+    assert (u["role"], u["team"], u["email"]) == ("manager", "east", "alice@example.com")
+    r = cli("user", "edit", "alice", "--role", "boss")
+    assert r.exit_code == 2 and "--role must be one of rep, manager, admin" in r.stderr
+    cli("field", "add", "customer", "employees", "--type", "number", ok=True)
+    cli("field", "add", "lead", "budget_ok", "--type", "bool", ok=True)
+    assert cli.json("field", "list") == [
+        {"entity": "customer", "key": "employees", "type": "number", "label": None},
+        {"entity": "lead", "key": "budget_ok", "type": "bool", "label": None}]
+    r = cli("field", "add", "planet", "x")
+    assert r.exit_code == 2 and "unknown entity 'planet'" in r.stderr
+
+
+def test_config_path_and_unset(cli, crm_env):
+    assert cli("config", "path", ok=True).stdout == crm_env["CRM_CONFIG"] + "\n"
+    cli("config", "set", "default_pipeline", "Sales", ok=True)
+    assert cli("config", "get", "default_pipeline", ok=True).stdout == "Sales\n"
+    cli("config", "unset", "default_pipeline", ok=True)
+    assert cli("config", "get", "default_pipeline", ok=True).stdout == ""
+
+
+def test_demo_loads_sample_data_into_its_own_database(run, tmp_path, crm_env):
+    env = {k: v for k, v in crm_env.items()}
+    env.pop("CRM_DB", None)
+    env.pop("CRM_DATABASE_URL", None)
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    import subprocess
+
+    from conftest import CRM_BIN
+
+    p = subprocess.run([CRM_BIN, "demo"], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    demo_db = tmp_path / "data" / "crm" / "demo.db"
+    assert f"demo data loaded into {demo_db}" in p.stderr and "Traceback" not in p.stderr
+    for title in ("== Customers ==", "== Org chart of 华强电子 ==", "== Leads ==", "== Funnel ==",
+                  "== Agenda ==", "== Reminders =="):
+        assert title in p.stdout
+    assert "华强电子\tactive\tA" in p.stdout
+    # the demo database is usable, and running the demo again starts fresh
+    p = subprocess.run([CRM_BIN, "--db", str(demo_db), "customer", "list", "--json"], capture_output=True,
+                       text=True, env=env)
+    assert len(json.loads(p.stdout)) == 6
+    p = subprocess.run([CRM_BIN, "demo"], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0
+    p = subprocess.run([CRM_BIN, "--db", str(demo_db), "customer", "list", "--json"], capture_output=True,
+                       text=True, env=env)
+    assert len(json.loads(p.stdout)) == 6
+
+
+def test_opp_edit_and_export(cli):
+    cli("customer", "add", "Acme", ok=True)
+    cli("opp", "add", "ERP", "--customer", "Acme", "--amount", "100k", ok=True)
+    cli("opp", "edit", "1", "--title", "ERP rollout", "--amount", "120,000", "--probability", "35", ok=True)
+    o = cli.json("opp", "show", "1")
+    assert (o["title"], o["amount"], o["probability"]) == ("ERP rollout", "120000.00", 35)
+    out = cli("opp", "export", ok=True).stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 1 and rows[0]["title"] == "ERP rollout" and rows[0]["amount"] == "120000.00"
+    jl = cli("opp", "export", "--format", "jsonl", ok=True).stdout.splitlines()
+    assert json.loads(jl[0])["customer"] == "Acme"
+
+
+def test_pipeline_and_competitor_edit(cli):
+    cli("pipeline", "edit", "Sales", "--name", "New business", "--description", "first orders", ok=True)
+    p = cli.json("pipeline", "show", "New business")
+    assert p["name"] == "New business" and p["description"] == "first orders"
+    assert cli("pipeline", "show", "Sales").exit_code == 3
+    cli("competitor", "add", "Rival", ok=True)
+    cli("competitor", "edit", "Rival", "--strengths", "cheap", "--weaknesses", "slow support", ok=True)
+    c = cli.json("competitor", "show", "Rival")
+    assert (c["strengths"], c["weaknesses"]) == ("cheap", "slow support")
