@@ -129,9 +129,7 @@ def tree(customer: Annotated[str, typer.Argument(help="Customer id or name.")],
         roots = contacts.tree(s, cust)
     f = resolve_format(fmt, as_json)
     if f is Format.json:
-        import json
-
-        print(json.dumps(roots, ensure_ascii=False, indent=2))
+        emit(roots, fmt=f)
         return
 
     def label(n):

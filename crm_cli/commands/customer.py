@@ -251,8 +251,7 @@ def merge(keep: Annotated[str, typer.Argument(help="Customer to keep (A).")],
     with db.session_scope() as s:
         a = resolve.get(s, customers.Customer, keep)
         b = resolve.get(s, customers.Customer, other)
-        if a.id == b.id:
-            customers.merge(s, a, b, context.now())
+        customers.check_merge(a, b)
         prompts.confirm(f"Merge customer {b.id} '{b.name}' into {a.id} '{a.name}'?", yes)
         moved = customers.merge(s, a, b, context.now())
         detail = ", ".join(f"{n} {t}" for t, n in moved.items()) or "no child records"
@@ -263,17 +262,15 @@ def merge(keep: Annotated[str, typer.Argument(help="Customer to keep (A).")],
 def tree(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Show the parent/subsidiary hierarchy a customer belongs to."""
     from crm_cli import db
-    from crm_cli.output import Format, emit, resolve_format
+    from crm_cli.output import Format, emit, emit_record, resolve_format
     from crm_cli.services import customers, resolve
 
     with db.session_scope() as s:
         c = resolve.get(s, customers.Customer, ref)
         root = customers.tree(s, c)
     f = resolve_format(fmt, as_json)
-    if f in (Format.json,):
-        import json
-
-        print(json.dumps(root, ensure_ascii=False, indent=2))
+    if f is Format.json:
+        emit_record(root, f)
         return
     flat = []
 

@@ -69,9 +69,7 @@ def register_io(app, entity: str) -> None:
             f = resolve_format(fmt, as_json)
             rec = s.as_dict()
             if f is Format.json:
-                import json
-
-                print(json.dumps(rec, ensure_ascii=False, indent=2))
+                emit_record(rec, f)
             else:
                 emit_record({k: v for k, v in rec.items() if k not in ("mapping", "first_rejects")}, f)
         if s.rejected and not opts.allow_rejects:

@@ -304,13 +304,17 @@ def _child_columns(exclude_tables=("customer_tags",)):
                 yield table, fk.parent
 
 
+def check_merge(a: Customer, b: Customer) -> None:
+    if a.id == b.id:
+        raise ValidationError("cannot merge a customer into itself", "name two different customers")
+
+
 def merge(session, a: Customer, b: Customer, now: datetime) -> dict[str, int]:
     """Move B's children to A, fill A's empty fields from B, send B to the trash."""
     from crm_cli.models import History
     from crm_cli import context
 
-    if a.id == b.id:
-        raise ValidationError("cannot merge a customer into itself", "name two different customers")
+    check_merge(a, b)
     moved: dict[str, int] = {}
     session.flush()
     for table, col in _child_columns():
