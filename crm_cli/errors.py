@@ -66,11 +66,17 @@ def handle(exc: BaseException, debug: bool = False) -> int:
     if isinstance(exc, KeyboardInterrupt):
         print("crm: interrupted; nothing was written", file=sys.stderr)
         return 130
+    if isinstance(exc, OverflowError) or (isinstance(getattr(exc, "orig", None), OverflowError)):
+        print("crm: error: a number is out of range (too large); use a smaller value", file=sys.stderr)
+        return USAGE
     name = type(exc).__name__
     module = type(exc).__module__ or ""
     if module.startswith("sqlalchemy"):
         orig = getattr(exc, "orig", None)
         text = str(orig if orig is not None else exc).strip().splitlines()[0]
+        if "out of range" in text:  # PostgreSQL's numeric range errors
+            print("crm: error: a number is out of range (too large); use a smaller value", file=sys.stderr)
+            return USAGE
         if "database is locked" in text:
             print("crm: error: the database is busy (locked by another crm); try again", file=sys.stderr)
         elif name == "IntegrityError":

@@ -98,3 +98,18 @@ def test_pipeline_and_competitor_edit(cli):
     cli("competitor", "edit", "Rival", "--strengths", "cheap", "--weaknesses", "slow support", ok=True)
     c = cli.json("competitor", "show", "Rival")
     assert (c["strengths"], c["weaknesses"]) == ("cheap", "slow support")
+
+
+def test_out_of_range_numbers_and_bad_links_are_one_line_errors(cli):
+    cli("customer", "add", "Acme", ok=True)
+    for args in (["customer", "list", "--limit", "99999999999999999999"],
+                 ["history", "opp", "99999999999999999999"],
+                 ["opp", "list", "--stale", "99999999999d"],
+                 ["activity", "add", "X", "--duration", "99999999999999999999min"]):
+        r = cli(*args)
+        assert r.exit_code == 2 and r.stderr == "crm: error: a number is out of range (too large); use a smaller value\n"
+    r = cli("opp", "add", "X", "--customer", "Acme", "--lead", "999")
+    assert r.exit_code == 3 and "no lead with id 999" in r.stderr
+    r = cli("opp", "add", "X", "--customer", "Acme", "--currency", "元宝")
+    assert r.exit_code == 2 and "not an ISO 4217 currency code" in r.stderr
+    assert cli.json("opp", "list") == [] and cli.json("activity", "list") == []

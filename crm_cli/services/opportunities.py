@@ -110,6 +110,16 @@ def create(session, *, title: str, customer, owner, amount=None, currency=None, 
                        f"add it, then 'crm opp {'win' if stage.kind == 'won' else 'lose'}'")
     if amount is not None and amount.minor < 0:
         raise ValidationError("--amount must not be negative")
+    if currency:
+        from crm_cli.money import check_currency
+
+        currency = check_currency(currency)
+    if lead_id is not None:
+        from crm_cli.models.lead import Lead
+        from crm_cli.errors import NotFound
+
+        if session.get(Lead, lead_id) is None:
+            raise NotFound(f"no lead with id {lead_id}", "see 'crm lead list'")
     if amount is not None and currency and amount.currency != currency.upper():
         raise ValidationError(f"--amount is in {amount.currency} but --currency says {currency.upper()}")
     now = _now()
