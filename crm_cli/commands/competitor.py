@@ -47,18 +47,14 @@ def list_(fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
 def show(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """One competitor, with the opportunities it is in."""
     from crm_cli import db
-    from crm_cli.models.opportunity import Competitor, OpportunityCompetitor
+    from crm_cli.models.opportunity import Competitor
     from crm_cli.output import emit_record
     from crm_cli.services import competitors, opportunities, resolve
 
     with db.session_scope() as s:
         c = resolve.get(s, Competitor, ref)
         rec = competitors.records(s, c.id)[0]
-        from sqlalchemy import select
-
-        ids = set(s.execute(select(OpportunityCompetitor.opportunity_id)
-                            .where(OpportunityCompetitor.competitor_id == c.id)).scalars())
-        opps = [r for r in opportunities.list_opps(s) if r["id"] in ids] if ids else []
+        opps = opportunities.list_opps(s, competitor_id=c.id)
     emit_record(rec, fmt, as_json, sections=[("opportunities", opps, [
         Col("id", "ID", "right"), Col("title", "Title"), Col("customer", "Customer"), Col("status", "Status"),
         Col("amount", "Amount", "right"), Col("lost_reason", "Lost reason")])])

@@ -388,7 +388,8 @@ def _add_months(d: date, n: int) -> date:
 
 
 def list_opps(session, *, owner_id=None, stage=None, pipeline=None, status=None, closing=None, customer=None,
-              min_amount=None, stale=None, source=None, search=None, where=None, sort="id", limit=None, offset=0):
+              min_amount=None, stale=None, source=None, search=None, where=None, sort="id", limit=None, offset=0,
+              competitor_id=None):
     from crm_cli.services import customfields
 
     q = (select(Opportunity, Customer.name, Stage.name, User.handle, Pipeline.name)
@@ -427,6 +428,11 @@ def list_opps(session, *, owner_id=None, stage=None, pipeline=None, status=None,
         act = _activity_clause(cutoff)
         if act is not None:
             q = q.where(~act)
+    if competitor_id is not None:
+        from crm_cli.models.opportunity import OpportunityCompetitor
+
+        q = q.where(Opportunity.id.in_(select(OpportunityCompetitor.opportunity_id)
+                                       .where(OpportunityCompetitor.competitor_id == competitor_id)))
     if source:
         q = q.where(func.lower(Opportunity.source) == source.lower())
     if search:
