@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import sys
+from operator import itemgetter
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import insert, literal, select, update
 
 from crm_cli.errors import CrmError, UsageError, ValidationError
 from crm_cli.importer.base import Adapter, Options, RowError, header_key
+from crm_cli.importer.bulk import DeferredIndexes, SeenKeys
 
 IGNORE = {"ignore", "-", "skip", ""}
 
@@ -169,6 +171,8 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
     multi = [(f, idx) for f, idx in plan.items() if len(idx) > 1]
     custom_items = list(custom_cols.items())
     keys = adapter.keys
+    key_of = (lambda rec: ()) if not keys else (lambda rec, _k=keys[0]: (rec.get(_k),)) if len(keys) == 1 \
+        else (lambda rec, _get=itemgetter(*keys): _get(rec))
     required = adapter.required
     base_row = {"created_at": now, "updated_at": now, "created_by": user}
     progress = opts.progress and sys.stderr.isatty()
@@ -183,78 +187,63 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
             base_row["import_batch_id"] = batch_id
             adapter.session, adapter.opts = session, opts
             adapter.prepare(session, opts)
+            deferred = DeferredIndexes(conn, model_t.name, set(keys))
+            seen = _seen_keys(conn, adapter)
             pending: list = []
 
-            def flush():
-                _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, now, user, History)
-                pending.clear()
+            def write(chunk: list) -> None:
+                deferred.maybe_defer(summary.read)
+                _flush(conn, adapter, chunk, summary, reject, opts, base_row, has_custom, now, user, History,
+                       seen)
                 if progress:
                     sys.stderr.write(f"\r{table.name}: {summary.read} rows read, {summary.created} new, "
                                      f"{summary.rejected} rejected")
                     sys.stderr.flush()
 
-            for line, row in table.rows:
-                summary.read += 1
-                n = len(row)
-                if n != ncols:
-                    if n > ncols:
-                        if any(c.strip() for c in row[ncols:]):
-                            reject(line, row, f"{n} fields, but the header has {ncols}")
-                            continue
-                        row = row[:ncols]
-                    else:
-                        row = row + [""] * (ncols - n)
-                raw = {}
-                for f, i in single:
-                    v = row[i]
-                    if v:
-                        v = v.strip()
-                        if v:
-                            raw[f] = _unquote(v) if v[0] == "'" else v
-                for f, idx in multi:
-                    for i in idx:
-                        v = row[i].strip()
-                        if v:
-                            raw[f] = _unquote(v) if v[0] == "'" else v
-                            break
-                for target, parts in combine:
-                    if target not in raw:
-                        got = [raw.pop(p) for p in parts if p in raw]
-                        if got:
-                            sep = "" if all(_is_cjk(g) for g in got) else " "
-                            raw[target] = sep.join(got)
-                    else:
-                        for p in parts:
-                            raw.pop(p, None)
-                if required and not any(r in raw for r in required):
-                    reject(line, row, f"no {' or '.join(required)}")
+            # chunk by chunk, column by column: each field's values are checked in one pass (with
+            # the adapter's caches), not by a dict and a dozen calls per row
+            for lines, rows in table.chunks(opts.chunk_size):
+                summary.read += len(rows)
+                lines, rows = _fit_rows(lines, rows, ncols, reject)
+                if not rows:
                     continue
-                try:
-                    rec = adapter.clean(raw)
-                except (RowError, ValidationError) as exc:
-                    reject(line, row, str(exc))
-                    continue
-                if custom_items:
-                    extra = {}
-                    for k, i in custom_items:
-                        v = row[i].strip()
-                        if v:
-                            extra[k] = v
-                    if extra:
-                        if not has_custom:
-                            reject(line, row, f"{entity} has no custom fields")
-                            continue
-                        rec["custom"] = extra
-                rec["external_id"] = raw.get("external_id")
-                pending.append((line, row, rec, [rec.get(k) for k in keys]))
-                if len(pending) >= opts.chunk_size:
-                    flush()
-            if pending:
-                flush()
+                n = len(rows)
+                fields = _field_columns(rows, single, multi, combine)
+                missing = _missing(fields, required, n)
+                recs = adapter.clean_columns(fields, n, missing)
+                ext_ids = fields.get("external_id") or [None] * n
+                for i in range(n):
+                    rec = recs[i]
+                    if i in missing:
+                        reject(lines[i], rows[i], f"no {' or '.join(required)}")
+                        continue
+                    if type(rec) is not dict:
+                        reject(lines[i], rows[i], str(rec))
+                        continue
+                    if custom_items:
+                        row = rows[i]
+                        extra = {}
+                        for k, c in custom_items:
+                            v = row[c].strip()
+                            if v:
+                                extra[k] = v
+                        if extra:
+                            if not has_custom:
+                                reject(lines[i], row, f"{entity} has no custom fields")
+                                continue
+                            rec["custom"] = extra
+                    rec["external_id"] = ext_ids[i]
+                    pending.append((lines[i], rows[i], rec, key_of(rec)))
+                if pending:
+                    write(pending)
+                    pending = []
             if summary.read == 0:
                 raise ValidationError(f"{table.name} has a header but no rows", "nothing was imported")
             if progress:
                 sys.stderr.write("\n")
+            keep = not (opts.dry_run or (summary.rejected and not opts.allow_rejects))
+            if keep:
+                deferred.restore()  # on rollback, the rollback brings the indexes back
             # history: one 'create' row per new record, in SQL (no ids pulled into Python)
             if summary.created:
                 cols = ["entity", "entity_id", "action", "field", "old", "new", "user", "at"]
@@ -265,7 +254,7 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
             conn.execute(update(ImportBatch.__table__).where(ImportBatch.__table__.c.id == batch_id).values(
                 finished_at=context.now(), read=summary.read, created=summary.created, updated=summary.updated,
                 unchanged=summary.unchanged, skipped=summary.skipped, rejected=summary.rejected))
-            if opts.dry_run or (summary.rejected and not opts.allow_rejects):
+            if not keep:
                 session.rollback()
                 summary.written = False
                 summary.batch = None
@@ -277,15 +266,83 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
     return summary
 
 
+def _fit_rows(lines: list, rows: list, ncols: int, reject) -> tuple[list, list]:
+    """Rows padded to the header's width; a row with extra non-empty fields is rejected."""
+    ragged = [i for i, r in enumerate(rows) if len(r) != ncols]
+    if not ragged:
+        return lines, rows
+    drop = set()
+    for i in ragged:
+        row = rows[i]
+        if len(row) > ncols:
+            if any(c.strip() for c in row[ncols:]):
+                reject(lines[i], row, f"{len(row)} fields, but the header has {ncols}")
+                drop.add(i)
+            else:
+                rows[i] = row[:ncols]
+        else:
+            rows[i] = row + [""] * (ncols - len(row))
+    if drop:
+        keep = [i for i in range(len(rows)) if i not in drop]
+        lines, rows = [lines[i] for i in keep], [rows[i] for i in keep]
+    return lines, rows
+
+
+def _texts(column) -> list:
+    """Cells -> trimmed text (U+3000 included), None when empty, export's formula quote taken off."""
+    vals = [v.strip() for v in column]
+    return [(v if v[0] != "'" else _unquote(v)) if v else None for v in vals]
+
+
+def _field_columns(rows: list, single, multi, combine) -> dict[str, list]:
+    """field -> its values for the chunk's rows (None where empty)."""
+    cols = list(zip(*rows))
+    fields = {f: _texts(cols[i]) for f, i in single}
+    for f, idx in multi:  # several columns for one field: the first non-empty one, by priority
+        lists = [_texts(cols[i]) for i in idx]
+        fields[f] = [next((v for v in vs if v is not None), None) for vs in zip(*lists)]
+    for target, parts in combine:  # e.g. first + last name -> name, unless the row has a name
+        parts_values = [fields.pop(p) for p in parts if p in fields]
+        have = fields.get(target) or [None] * len(rows)
+        out = []
+        for value, *got in zip(have, *parts_values):
+            if value is None:
+                got = [g for g in got if g is not None]
+                if got:
+                    value = ("" if all(_is_cjk(g) for g in got) else " ").join(got)
+            out.append(value)
+        fields[target] = out
+    return fields
+
+
+def _missing(fields: dict, required: tuple, n: int) -> set[int]:
+    """Rows with none of the required fields."""
+    if not required:
+        return set()
+    present = [fields[r] for r in required if r in fields]
+    if not present:
+        return set(range(n))
+    return {i for i, vs in enumerate(zip(*present)) if all(v is None for v in vs)}
+
+
 def _is_cjk(text: str) -> bool:
     return bool(text) and all("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
 
 
-def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, now, user, History):
+def _seen_keys(conn, adapter) -> tuple:
+    """A SeenKeys per duplicate key, then one for external_id (trashed records count there)."""
+    t = adapter.model.__table__
+    seen = [SeenKeys(adapter.has_values(conn, key)) for key in adapter.keys]
+    has_ext = conn.execute(select(t.c.id).where(t.c.external_id.is_not(None)).limit(1)).first() is not None
+    return (*seen, SeenKeys(has_ext))
+
+
+def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, now, user, History, seen):
     t = adapter.model.__table__
     keys = adapter.keys
     # 1. existing records by external id (trashed ones too: a re-import brings them back)
-    ext_ids = _padded({rec["external_id"] for _l, _r, rec, _k in pending if rec["external_id"]})
+    ext_all = {rec["external_id"] for _l, _r, rec, _k in pending if rec.get("external_id")}
+    ext_ids = _padded(seen[-1].to_look_up(ext_all))
     by_ext: dict = {}
     if ext_ids:
         for ident, ext, deleted in conn.execute(select(t.c.id, t.c.external_id, t.c.deleted_at)
@@ -293,16 +350,19 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
             by_ext[ext] = (ident, deleted)
     # 2. existing records by duplicate keys (indexed lookups, one query per key and table)
     found: list[dict] = []
+    in_chunk: list[set] = []
     for pos, key in enumerate(keys):
-        values = _padded({kv[pos] for _l, _r, _rec, kv in pending if kv[pos]})
-        found.append(adapter.match(conn, key, values) if values else {})
+        values = {kv[pos] for _l, _r, _rec, kv in pending if kv[pos]}
+        in_chunk.append(values)
+        values = seen[pos].to_look_up(values)
+        found.append(adapter.match(conn, key, _padded(values)) if values else {})
     creates: list[dict] = []
     new_by_key: list[dict] = [dict() for _ in keys]
     new_by_ext: dict = {}
     updates: dict[int, dict] = {}
     restores: list[int] = []
     for line, row, rec, kv in pending:
-        ext = rec["external_id"]
+        ext = rec.get("external_id")
         target = None
         if ext:
             if ext in new_by_ext:
@@ -369,6 +429,9 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
         summary.created += len(creates)
     if updates:
         _apply_updates(conn, adapter, t, updates, set(restores), summary, has_custom, now, user, History)
+    for pos, values in enumerate(in_chunk):  # written now (or already there): later chunks look them up
+        seen[pos].add(values)
+    seen[-1].add(ext_all)
 
 
 _INSERTS: dict = {}
@@ -377,9 +440,13 @@ _INSERTS: dict = {}
 def _fast_insert(conn, t, rows: list[dict]) -> None:
     """Core executemany without per-row statement machinery: the INSERT is compiled once per column
     set, values go through each column type's bind processor (memoised for repeated values such as
-    the batch's timestamps), and the driver gets plain tuples (or dicts for named paramstyles)."""
+    the batch's timestamps and empty JSON), and the driver gets plain tuples (or dicts for named
+    paramstyles). Columns that are empty in every row of the chunk are left out of the statement:
+    binding NULLs is not free (18 instead of 29 columns took a 100k-row SQLite insert from 1.0 to 0.5 s).
+    """
     dialect = conn.dialect
-    names = sorted(set().union(*[r.keys() for r in rows]))
+    names = sorted(n for n in set().union(*[r.keys() for r in rows])
+                   if any(r.get(n) is not None for r in rows))
     cache_key = (dialect.name, t.name, tuple(names))
     entry = _INSERTS.get(cache_key)
     if entry is None:
@@ -388,23 +455,27 @@ def _fast_insert(conn, t, rows: list[dict]) -> None:
         procs = [t.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in order]
         entry = _INSERTS[cache_key] = (str(compiled), order, procs, compiled.positional)
     sql, order, procs, positional = entry
-    memo: list = [(object(), None) for _ in order]
-    out = []
-    for r in rows:
-        vals = []
-        for pos, name in enumerate(order):
+    for name, proc in zip(order, procs):
+        if proc is None:
+            continue
+        last_in, last_out = object(), None
+        for r in rows:
             v = r.get(name)
-            proc = procs[pos]
-            if proc is not None and v is not None:
-                last_in, last_out = memo[pos]
-                if v is last_in:
-                    v = last_out
-                else:
-                    pv = proc(v)
-                    memo[pos] = (v, pv)
-                    v = pv
-            vals.append(v)
-        out.append(tuple(vals) if positional else dict(zip(order, vals)))
+            if v is None:
+                continue
+            if v is last_in or (type(v) is type(last_in) and v == last_in):
+                r[name] = last_out
+            else:
+                last_in, last_out = v, proc(v)
+                r[name] = last_out
+    if positional:
+        getter = itemgetter(*order) if len(order) > 1 else (lambda r, _n=order[0]: (r[_n],))
+        try:
+            out = [getter(r) for r in rows]
+        except KeyError:  # rows without some of the columns
+            out = [tuple(r.get(n) for n in order) for r in rows]
+    else:
+        out = [{n: r.get(n) for n in order} for r in rows]
     conn.exec_driver_sql(sql, out)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Iterator
 
 from sqlalchemy import select
@@ -44,6 +45,56 @@ EXPORT = ["id", "name", "company", "title", "email", "phone", "mobile", "source"
 IMPORT_STATUSES = ("new", "working", "qualified", "disqualified")
 
 
+def _reason(check, *args) -> str:
+    try:
+        check(*args)
+    except ValueError as exc:
+        return str(exc)
+    return ""
+
+
+def _each(values: list, check, errors: dict, default=None) -> list:
+    """check(value) for each non-empty value, once per distinct value in the chunk; empty -> default.
+    A ValueError rejects the row with its message (unless the row already has a reason)."""
+    seen: dict = {}
+    out = []
+    append = out.append
+    for i, v in enumerate(values):
+        if v is None:
+            append(default)
+            continue
+        hit = seen.get(v, seen)
+        if hit is seen:
+            try:
+                hit = seen[v] = check(v)
+            except ValueError as exc:
+                hit = seen[v] = _Bad(str(exc))
+        if type(hit) is _Bad:
+            errors.setdefault(i, hit.reason)
+            append(None)
+        else:
+            append(hit)
+    return out
+
+
+class _Bad:
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+def _phone_key(field: str, text: str) -> str:
+    """The number's key; ValueError (services.leads.check_phone's message) when it is not a number."""
+    key = normalize.phone_key(text)
+    if not key or len(key) < 5 or len(text) > 64:
+        from crm_cli.services import leads as L
+
+        L.check_phone(field, text)  # raises with the one wording
+        raise ValueError(f"--{field} '{text}' is not a phone number")
+    return key
+
+
 class LeadAdapter(Adapter):
     entity = "lead"
     model = Lead
@@ -72,76 +123,85 @@ class LeadAdapter(Adapter):
         self.sources: dict = {}
         self.company_keys: dict = {}
 
-    def clean(self, raw: dict) -> dict:
-        """The same rules as LeadIn (services.leads.check_*), called directly: no model per row."""
+    def clean_columns(self, fields: dict[str, list], n: int, skip: set[int]) -> list:
+        """The rules of LeadIn (services.leads.check_*), applied a column at a time: no model and no
+        dict per row, and each distinct source, status, owner and company is looked at once."""
         from crm_cli.services import leads as L
 
-        get = raw.get
-        owner = get("owner")
-        if "name" not in raw:
-            if "company" not in raw:
-                raise RowError("no name and no company")
-            raw["name"] = raw["company"]
-        try:
-            text = L.check_text
-            rec = {"name": text("name", raw["name"]), "company": text("company", get("company")),
-                   "title": text("title", get("title")), "campaign": text("campaign", get("campaign")),
-                   "city": text("city", get("city")), "region": text("region", get("region")),
-                   "industry": text("industry", get("industry")), "notes": get("notes"),
-                   "email": L.check_email(get("email")), "phone": L.check_phone("phone", get("phone")),
-                   "mobile": L.check_phone("mobile", get("mobile"))}
-            src = get("source")
-            if src is None:
-                rec["source"] = self.default_source
-            else:
-                hit = self.sources.get(src)
-                if hit is None:
-                    hit = self.sources[src] = L.check_source(src)
-                rec["source"] = hit
-            status = L.check_status(get("status")) or self.default_status
-        except ValueError as exc:
-            raise RowError(str(exc)) from None
-        if status == "converted":
-            raise RowError("status 'converted' cannot be imported; import as qualified and convert")
-        rec["status"] = status
-        rec["disqualify_reason"] = get("disqualify_reason") if status == "disqualified" else None
-        if rec["campaign"] is None:
-            rec["campaign"] = self.default_campaign
-        if owner:
-            hit = self.users.get(owner.lower())
-            if hit is None:
-                raise RowError(f"no user '{owner}'")
-            rec["owner_id"] = hit[0]
-        else:
-            rec["owner_id"] = self.default_owner
-        rec["email_key"] = rec["email"]
-        rec["phone_key"] = normalize.phone_key(rec["mobile"] or rec["phone"])
-        company = rec["company"]
-        if company is None:
-            rec["company_key"] = None
-        else:
-            ck = self.company_keys.get(company)
-            if ck is None:
-                if len(self.company_keys) > 20000:  # bounded: constant memory
-                    self.company_keys.clear()
-                ck = self.company_keys[company] = normalize.name_key(company) or ""
-            rec["company_key"] = ck or None
-        return rec
+        errors: dict[int, str] = {i: "" for i in skip}  # row -> the first reason it is rejected for
+        none = [None] * n
 
-    def match(self, conn, key: str, values: list) -> dict:
+        def col(name: str) -> list:
+            return fields.get(name) or none
+
+        company = col("company")
+        name = [a if a is not None else b for a, b in zip(col("name"), company)]
+        out = {"name": name, "company": company}
+        for f in ("title", "campaign", "city", "region", "industry"):
+            out[f] = col(f)
+        for f in ("name", "company", "title", "campaign", "city", "region", "industry"):
+            limit = L.TEXT_LIMITS.get(f, 100)
+            for i, v in enumerate(out[f]):
+                if v is not None and len(v) > limit and i not in errors:
+                    errors[i] = _reason(L.check_text, f, v)
+        out["notes"] = col("notes")
+        out["email"] = _each(col("email"), L.check_email, errors)
+        phone, mobile = col("phone"), col("mobile")
+        phone_keys = _each(phone, partial(_phone_key, "phone"), errors)
+        mobile_keys = _each(mobile, partial(_phone_key, "mobile"), errors)
+        out["phone"], out["mobile"] = phone, mobile
+        out["source"] = _each(col("source"), self._source, errors, self.default_source)
+        status = _each(col("status"), self._status, errors, self.default_status)
+        out["status"] = status
+        reasons = col("disqualify_reason")
+        out["disqualify_reason"] = [r if s == "disqualified" else None for r, s in zip(reasons, status)]
+        if self.default_campaign is not None:
+            out["campaign"] = [c if c is not None else self.default_campaign for c in out["campaign"]]
+        out["owner_id"] = _each(col("owner"), self._owner, errors, self.default_owner)
+        out["email_key"] = out["email"]
+        out["phone_key"] = [m or p for m, p in zip(mobile_keys, phone_keys)]
+        out["company_key"] = [None if c is None else self._company_key(c) for c in company]
+        names = list(out)
+        recs: list = [dict(zip(names, values)) for values in zip(*out.values())]
+        for i, reason in errors.items():
+            recs[i] = RowError(reason) if reason else None
+        return recs
+
+    def _source(self, text: str) -> str:
+        hit = self.sources.get(text)
+        if hit is None:
+            from crm_cli.services import leads as L
+
+            hit = self.sources[text] = L.check_source(text)
+        return hit
+
+    def _status(self, text: str) -> str:
+        from crm_cli.services import leads as L
+
+        status = L.check_status(text)
+        if status == "converted":
+            raise ValueError("status 'converted' cannot be imported; import as qualified and convert")
+        return status
+
+    def _owner(self, handle: str) -> int:
+        hit = self.users.get(handle.lower())
+        if hit is None:
+            raise ValueError(f"no user '{handle}'")
+        return hit[0]
+
+    def _company_key(self, company: str) -> str | None:
+        ck = self.company_keys.get(company)
+        if ck is None:
+            if len(self.company_keys) > 20000:  # bounded: constant memory
+                self.company_keys.clear()
+            ck = self.company_keys[company] = normalize.name_key(company) or ""
+        return ck or None
+
+    def match_tables(self):
         """Leads, then contacts, then customers with the same email/phone."""
         from crm_cli.models import Contact, Customer
 
-        from crm_cli.importer.base import lookup
-
-        out: dict = {}
-        for entity, model in (("lead", Lead), ("contact", Contact), ("customer", Customer)):
-            left = list({v for v in values if v not in out})
-            if not left:
-                break
-            for value, ident, lab in lookup(conn, model.__table__, key, left, "name"):
-                out.setdefault(value, (entity, ident, lab))
-        return out
+        return [("lead", Lead, "name"), ("contact", Contact, "name"), ("customer", Customer, "name")]
 
     def export_rows(self, session, filters: dict) -> Iterator[dict]:
         from crm_cli.services import identity, leads

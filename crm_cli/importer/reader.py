@@ -12,7 +12,7 @@ import io
 import re
 import sys
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 from crm_cli.errors import CrmError, ValidationError
 
@@ -30,7 +30,7 @@ class Table:
     encoding: str
     delimiter: str
     header: list[str]
-    rows: Iterator[tuple[int, list[str]]]   # (line number, fields)
+    chunks: Callable[[int], Iterator[tuple[list[int], list[list[str]]]]]  # (line numbers, rows) per chunk
 
 
 class _Chain(io.RawIOBase):
@@ -153,6 +153,15 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+def _csv_error(exc: csv.Error) -> str:
+    msg = str(exc)
+    if "field larger than field limit" in msg:
+        return f"a field is larger than {MAX_FIELD // 1024} KiB; this does not look like a CSV of records"
+    if "NUL" in msg or "null byte" in msg.lower():
+        return "the file contains NUL bytes: it looks binary, not like CSV text"
+    return msg
+
+
 def open_table(path: str, encoding: str | None = None, delimiter: str | None = None) -> Table:
     """Open a delimited file (or '-' for stdin); clear errors for files that are not tables."""
     name = _label(path)
@@ -196,7 +205,6 @@ def open_table(path: str, encoding: str | None = None, delimiter: str | None = N
     text = io.TextIOWrapper(raw, encoding=enc, errors="strict", newline="")
     csv.field_size_limit(MAX_FIELD)
     reader = csv.reader(text, delimiter=delim, quotechar='"', doublequote=True, strict=False)
-    state = {"line": 1}
 
     def next_row():
         try:
@@ -207,12 +215,7 @@ def open_table(path: str, encoding: str | None = None, delimiter: str | None = N
             raise ValidationError(f"{name}: line {reader.line_num + 1}: the bytes are not valid {enc}",
                                   "pass --encoding (e.g. gb18030, cp1252, utf-16)") from None
         except csv.Error as exc:
-            msg = str(exc)
-            if "field larger than field limit" in msg:
-                msg = f"a field is larger than {MAX_FIELD // 1024} KiB; this does not look like a CSV of records"
-            elif "NUL" in msg or "null byte" in msg.lower():
-                msg = "the file contains NUL bytes: it looks binary, not like CSV text"
-            raise ValidationError(f"{name}: line {reader.line_num}: {msg}") from None
+            raise ValidationError(f"{name}: line {reader.line_num}: {_csv_error(exc)}") from None
         return row
 
     header = None
@@ -225,19 +228,30 @@ def open_table(path: str, encoding: str | None = None, delimiter: str | None = N
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
     header = [h.strip().strip('"').strip() for h in header]
-    state["line"] = reader.line_num
 
-    def rows():
+    def chunks(size: int):
+        """Up to `size` non-blank rows at a time, with the line each starts on."""
         try:
             while True:
+                lines, rows = [], []
                 start = reader.line_num + 1
-                row = next_row()
-                if row is None:
+                try:
+                    for row in reader:
+                        if row and "".join(row).strip():
+                            lines.append(start)
+                            rows.append(row)
+                            if len(rows) >= size:
+                                break
+                        start = reader.line_num + 1
+                except UnicodeDecodeError:
+                    raise ValidationError(f"{name}: line {reader.line_num + 1}: the bytes are not valid {enc}",
+                                          "pass --encoding (e.g. gb18030, cp1252, utf-16)") from None
+                except csv.Error as exc:
+                    raise ValidationError(f"{name}: line {reader.line_num}: {_csv_error(exc)}") from None
+                if not rows:
                     return
-                if not row or not any(cell.strip() for cell in row):
-                    continue
-                yield start, row
+                yield lines, rows
         finally:
             text.close() if seekable else None
 
-    return Table(name=name, encoding=enc, delimiter=delim, header=header, rows=rows())
+    return Table(name=name, encoding=enc, delimiter=delim, header=header, chunks=chunks)
