@@ -86,8 +86,8 @@ def test_migrations_match_models(crm_env):
     engine = db.get_engine()
     with engine.connect() as conn:
         def include(obj, name, type_, reflected, compare_to):
-            # partial trash indexes are declared in migrations only (see crm_cli/models/__init__.py)
-            return not (type_ == "index" and name and name.endswith("_trashed"))
+            # partial indexes are declared in migrations only (see crm_cli/models/__init__.py)
+            return not (type_ == "index" and name and name.endswith(crm_cli.models.PARTIAL_INDEX_SUFFIXES))
 
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True,
                                                                        "include_object": include}),
@@ -98,8 +98,12 @@ def test_migrations_match_models(crm_env):
         from sqlalchemy import inspect
 
         names = {ix["name"] for ix in inspect(conn).get_indexes("customers")}
+        lead_indexes = {ix["name"] for ix in inspect(conn).get_indexes("leads")}
     db.dispose_all()
     assert "ix_customers_trashed" in names and "ix_customers_deleted_at" not in names
+    assert {"ix_leads_converted_customer_linked", "ix_leads_converted_contact_linked",
+            "ix_leads_converted_opportunity_linked", "ix_leads_owner_status"} <= lead_indexes
+    assert "ix_leads_owner_id" not in lead_indexes and "ix_leads_converted_customer_id" not in lead_indexes
 
 
 def test_newer_database_is_refused(cli, crm_env):

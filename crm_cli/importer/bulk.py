@@ -92,3 +92,4 @@ class SeenKeys:
             h = hash(v)
             slots[h & mask] = 1
             slots[(h >> shift) & mask] = 1
+

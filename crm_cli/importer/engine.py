@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import insert, literal, select, update
@@ -211,17 +211,14 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
                 fields = _field_columns(rows, single, multi, combine)
                 missing = _missing(fields, required, n)
                 recs = adapter.clean_columns(fields, n, missing)
-                ext_ids = fields.get("external_id") or [None] * n
-                for i in range(n):
-                    rec = recs[i]
-                    if i in missing:
-                        reject(lines[i], rows[i], f"no {' or '.join(required)}")
-                        continue
+                for i in missing:
+                    recs[i] = RowError(f"no {' or '.join(required)}")
+                append = pending.append
+                for line, row, rec, ext in zip(lines, rows, recs, fields.get("external_id") or [None] * n):
                     if type(rec) is not dict:
-                        reject(lines[i], rows[i], str(rec))
+                        reject(line, row, str(rec))
                         continue
                     if custom_items:
-                        row = rows[i]
                         extra = {}
                         for k, c in custom_items:
                             v = row[c].strip()
@@ -229,11 +226,11 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
                                 extra[k] = v
                         if extra:
                             if not has_custom:
-                                reject(lines[i], row, f"{entity} has no custom fields")
+                                reject(line, row, f"{entity} has no custom fields")
                                 continue
                             rec["custom"] = extra
-                    rec["external_id"] = ext_ids[i]
-                    pending.append((lines[i], rows[i], rec, key_of(rec)))
+                    rec["external_id"] = ext
+                    append((line, row, rec, key_of(rec)))
                 if pending:
                     write(pending)
                     pending = []
@@ -290,8 +287,10 @@ def _fit_rows(lines: list, rows: list, ncols: int, reject) -> tuple[list, list]:
 
 def _texts(column) -> list:
     """Cells -> trimmed text (U+3000 included), None when empty, export's formula quote taken off."""
-    vals = [v.strip() for v in column]
-    return [(v if v[0] != "'" else _unquote(v)) if v else None for v in vals]
+    vals = [v.strip() or None for v in column]
+    if "\x00'" in "\x00" + "\x00".join(filter(None, vals)):  # rare: a value starts with a quote
+        vals = [_unquote(v) if v and v[0] == "'" else v for v in vals]
+    return vals
 
 
 def _field_columns(rows: list, single, multi, combine) -> dict[str, list]:
@@ -361,8 +360,9 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
     new_by_ext: dict = {}
     updates: dict[int, dict] = {}
     restores: list[int] = []
+    empty: dict = {}  # shared by new rows without custom fields (never changed in place: see _merge)
     for line, row, rec, kv in pending:
-        ext = rec.get("external_id")
+        ext = rec["external_id"]
         target = None
         if ext:
             if ext in new_by_ext:
@@ -377,18 +377,20 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
         if target is None:
             dup = None
             for pos, value in enumerate(kv):
-                if not value:
-                    continue
-                if value in new_by_key[pos]:
-                    dup = ("new", new_by_key[pos][value], keys[pos])
-                    break
-                if value in found[pos]:
-                    dup = ("db", found[pos][value], keys[pos])
-                    break
+                if value:
+                    hit = new_by_key[pos].get(value)
+                    if hit is not None:
+                        dup = ("new", hit, keys[pos])
+                        break
+                    hit = found[pos].get(value)
+                    if hit is not None:
+                        dup = ("db", hit, keys[pos])
+                        break
             if dup is not None:
                 where, what, key = dup
                 if where == "new":
-                    label = f"line {what['__line']} of this file"
+                    what, first_line = what
+                    label = f"line {first_line} of this file"
                 else:
                     label = f"{what[0]} {what[1]} '{what[2]}'"
                 if opts.on_duplicate == "error":
@@ -411,24 +413,20 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
             else:
                 updates[target] = rec
             continue
-        new = dict(base_row)
-        new.update(rec)
-        new["__line"] = line
-        if has_custom and "custom" not in new:
-            new["custom"] = {}
-        creates.append(new)
+        rec.update(base_row)  # adapters leave the batch's columns (timestamps, author, batch) to the engine
+        if has_custom and "custom" not in rec:
+            rec["custom"] = empty
+        creates.append(rec)
         if ext:
-            new_by_ext[ext] = new
-        for pos, value in enumerate(kv):
-            if value:
-                new_by_key[pos].setdefault(value, new)
-    if creates:
-        for r in creates:
-            r.pop("__line", None)
-        _fast_insert(conn, t, creates)
-        summary.created += len(creates)
+            new_by_ext[ext] = rec
+        for by_value, value in zip(new_by_key, kv):
+            if value and value not in by_value:
+                by_value[value] = (rec, line)
     if updates:
         _apply_updates(conn, adapter, t, updates, set(restores), summary, has_custom, now, user, History)
+    if creates:
+        _fast_insert(conn, t, creates)
+        summary.created += len(creates)
     for pos, values in enumerate(in_chunk):  # written now (or already there): later chunks look them up
         seen[pos].add(values)
     seen[-1].add(ext_all)
@@ -438,15 +436,23 @@ _INSERTS: dict = {}
 
 
 def _fast_insert(conn, t, rows: list[dict]) -> None:
-    """Core executemany without per-row statement machinery: the INSERT is compiled once per column
-    set, values go through each column type's bind processor (memoised for repeated values such as
-    the batch's timestamps and empty JSON), and the driver gets plain tuples (or dicts for named
-    paramstyles). Columns that are empty in every row of the chunk are left out of the statement:
-    binding NULLs is not free (18 instead of 29 columns took a 100k-row SQLite insert from 1.0 to 0.5 s).
+    """Core executemany without per-row statement machinery.
+
+    The INSERT is compiled once per column set; values go through each column type's bind
+    processor (memoised for repeated values such as the batch's timestamps and empty JSON), and the
+    driver gets plain tuples (or dicts for named paramstyles). Columns empty in every row of the
+    chunk are left out: binding NULLs is not free (18 instead of 29 columns took a 100k-row SQLite
+    insert from 1.0 to 0.5 s).
     """
     dialect = conn.dialect
-    names = sorted(n for n in set().union(*[r.keys() for r in rows])
-                   if any(r.get(n) is not None for r in rows))
+    first = rows[0]
+    keys = first.keys()
+    if all(r.keys() == keys for r in rows):
+        present = set(first)  # the usual case: every row has the same columns
+    else:
+        present = set().union(*[r.keys() for r in rows])
+    names = sorted(n for n in present
+                   if first.get(n) is not None or set(map(methodcaller("get", n), rows)) != {None})
     cache_key = (dialect.name, t.name, tuple(names))
     entry = _INSERTS.get(cache_key)
     if entry is None:

@@ -53,12 +53,24 @@ def _reason(check, *args) -> str:
     return ""
 
 
-def _each(values: list, check, errors: dict, default=None) -> list:
-    """check(value) for each non-empty value, once per distinct value in the chunk; empty -> default.
-    A ValueError rejects the row with its message (unless the row already has a reason)."""
-    seen: dict = {}
+def _each(values: list, check, errors: dict, default=None, memo: bool = True) -> list:
+    """check(value) for each non-empty value (once per distinct value with memo; without, for
+    columns whose values are mostly unique); empty -> default. A ValueError rejects the row with
+    its message (unless the row already has a reason)."""
     out = []
     append = out.append
+    if not memo:
+        for i, v in enumerate(values):
+            if v is None:
+                append(default)
+                continue
+            try:
+                append(check(v))
+            except ValueError as exc:
+                errors.setdefault(i, str(exc))
+                append(None)
+        return out
+    seen: dict = {}
     for i, v in enumerate(values):
         if v is None:
             append(default)
@@ -141,14 +153,15 @@ class LeadAdapter(Adapter):
             out[f] = col(f)
         for f in ("name", "company", "title", "campaign", "city", "region", "industry"):
             limit = L.TEXT_LIMITS.get(f, 100)
-            for i, v in enumerate(out[f]):
-                if v is not None and len(v) > limit and i not in errors:
-                    errors[i] = _reason(L.check_text, f, v)
+            if max(map(len, filter(None, out[f])), default=0) > limit:  # rare: find the rows
+                for i, v in enumerate(out[f]):
+                    if v is not None and len(v) > limit and i not in errors:
+                        errors[i] = _reason(L.check_text, f, v)
         out["notes"] = col("notes")
-        out["email"] = _each(col("email"), L.check_email, errors)
+        out["email"] = _each(col("email"), L.check_email, errors, memo=False)
         phone, mobile = col("phone"), col("mobile")
-        phone_keys = _each(phone, partial(_phone_key, "phone"), errors)
-        mobile_keys = _each(mobile, partial(_phone_key, "mobile"), errors)
+        phone_keys = _each(phone, partial(_phone_key, "phone"), errors, memo=False)
+        mobile_keys = _each(mobile, partial(_phone_key, "mobile"), errors, memo=False)
         out["phone"], out["mobile"] = phone, mobile
         out["source"] = _each(col("source"), self._source, errors, self.default_source)
         status = _each(col("status"), self._status, errors, self.default_status)

@@ -237,7 +237,7 @@ def open_table(path: str, encoding: str | None = None, delimiter: str | None = N
                 start = reader.line_num + 1
                 try:
                     for row in reader:
-                        if row and "".join(row).strip():
+                        if row and (row[0].strip() or "".join(row).strip()):  # blank rows are skipped
                             lines.append(start)
                             rows.append(row)
                             if len(rows) >= size:

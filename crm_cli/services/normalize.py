@@ -15,7 +15,6 @@ _ANGLE = re.compile(r"<([^<>]+)>")
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _EXTENSION = re.compile(r"(?:ext\.?|x|转|分机)\s*\d+\s*$", re.I)
 _NON_DIGIT = re.compile(r"\D")
-_PLAIN_PHONE = re.compile(r"[0-9 +()\-]*")
 _SUFFIX_RE = re.compile(r"(?:\s|^)(?:" + "|".join(re.escape(s) for s in _SUFFIXES if s.isascii()) + r")$")
 
 
@@ -45,12 +44,16 @@ def name_key(name: str | None) -> str | None:
 
 def email_key(email: str | None) -> str | None:
     """'"Name" <A@B.com>' and ' a@b.com ' both give 'a@b.com'."""
-    t = fold(email)
+    if email and email.isascii():  # NFKC changes nothing in ASCII, and casefold is lower
+        t = " ".join(email.lower().split())
+    else:
+        t = fold(email)
     if not t:
         return None
-    m = _ANGLE.search(t)
-    if m:
-        t = m.group(1)
+    if "<" in t:
+        m = _ANGLE.search(t)
+        if m:
+            t = m.group(1)
     t = t.strip().strip("'\"").strip()
     if t.startswith("mailto:"):
         t = t[7:]
@@ -62,20 +65,25 @@ def valid_email(email: str) -> bool:
     return bool(key and _EMAIL_RE.fullmatch(key))
 
 
+_PHONE_PUNCT = str.maketrans("", "", " +()-")
+
+
 def phone_key(phone: str | None, default_country: str = "86") -> str | None:
     """Digits only, without the country code: '+86 138-0013-8000' == '13800138000'."""
     t = phone or ""
-    if not _PLAIN_PHONE.fullmatch(t):  # full-width digits, extensions: the slow path
+    digits = t.translate(_PHONE_PUNCT)
+    if not (digits.isascii() and digits.isdigit()):  # full-width digits, extensions: the slow path
         t = unicodedata.normalize("NFKC", t)
         t = _EXTENSION.split(t)[0]
-    digits = _NON_DIGIT.sub("", t)
-    if not digits:
-        return None
-    if t.strip().startswith("00"):
+        digits = _NON_DIGIT.sub("", t)
+        if not digits:
+            return None
+    head = t.lstrip()
+    if head.startswith("00"):
         digits = digits[2:]
     if digits.startswith(default_country) and len(digits) > 11:
         digits = digits[len(default_country):]
-    elif t.strip().startswith("+") and digits.startswith("1") and len(digits) == 11:
+    elif head.startswith("+") and digits.startswith("1") and len(digits) == 11:
         digits = digits[1:]
     return digits.lstrip("0") if len(digits) > 7 else digits
 

@@ -1,0 +1,36 @@
+"""leaner lead indexes: partial indexes for the conversion links, no owner_id index of its own
+
+A lead links to what it was converted into; most leads never are, so a full index on each link
+holds a NULL for nearly every row. Partial indexes (linked rows only) still serve the lookups
+(a deleted customer's leads: `converted_customer_id = ?` implies IS NOT NULL) and cost nothing on
+insert. ix_leads_owner_status (owner_id, status) already serves every owner_id lookup.
+
+Revision ID: 0006_lead_indexes
+Revises: 0005_trash_indexes
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0006_lead_indexes"
+down_revision = "0005_trash_indexes"
+branch_labels = None
+depends_on = None
+
+LINKS = ("converted_customer_id", "converted_contact_id", "converted_opportunity_id")
+
+
+def upgrade() -> None:
+    op.drop_index("ix_leads_owner_id", table_name="leads")
+    for column in LINKS:
+        op.drop_index(f"ix_leads_{column}", table_name="leads")
+        where = sa.text(f"{column} IS NOT NULL")
+        op.create_index(f"ix_leads_{column.removesuffix('_id')}_linked", "leads", [column],
+                        sqlite_where=where, postgresql_where=where)
+
+
+def downgrade() -> None:
+    for column in LINKS:
+        op.drop_index(f"ix_leads_{column.removesuffix('_id')}_linked", table_name="leads")
+        op.create_index(f"ix_leads_{column}", "leads", [column])
+    op.create_index("ix_leads_owner_id", "leads", ["owner_id"])
