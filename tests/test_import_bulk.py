@@ -1,0 +1,165 @@
+"""The import engine's bulk paths: chunk boundaries, duplicate lookups skipped for new keys,
+indexes built after a big load, and the column-at-a-time lead rules."""
+
+import csv
+import json
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm_cli.importer import bulk, engine
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Imports read two rows per chunk (the CLI's hidden --chunk-size stops at 100)."""
+    real = engine.run_import
+
+    def run_import(entity, path, opts):
+        opts.chunk_size = 2
+        return real(entity, path, opts)
+
+    monkeypatch.setattr(engine, "run_import", run_import)
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return str(p)
+
+
+def index_sql(cli):
+    """{index name: definition} of the leads table, on either backend."""
+    from sqlalchemy import text
+
+    from crm_cli import db
+
+    with db.get_engine().connect() as conn:
+        if conn.dialect.name == "sqlite":
+            rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                     "AND tbl_name = 'leads' AND sql IS NOT NULL")).all()
+        else:
+            rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'leads'")).all()
+    db.dispose_all()
+    return dict(rows)
+
+
+def test_duplicates_across_chunks_in_an_empty_database(cli, tmp_path, small_chunks):
+    # rows 1 and 6 share an email, 2 and 5 a phone: three chunks apart, found through the Bloom filter
+    text = ("name,email,mobile\n"
+            "A,a@x.cn,\nB,,13900000001\nC,c@x.cn,\nD,d@x.cn,\nE,,+86 139 0000 0001\nF,A@X.CN,\n")
+    out = json.loads(cli("lead", "import", write(tmp_path, "d.csv", text), "--json", ok=True).stdout)
+    assert (out["read"], out["created"], out["skipped"]) == (6, 4, 2)
+    r = cli("lead", "import", write(tmp_path, "d.csv", text), "--on-duplicate", "error", "--rejects",
+            str(tmp_path / "rej.csv"))
+    assert r.exit_code == 2
+    reasons = [row[-1] for row in csv.reader(open(tmp_path / "rej.csv", encoding="utf-8"))][1:]
+    assert reasons == ["duplicate: same email as lead 1 'A'", "duplicate: same phone as lead 2 'B'",
+                       "duplicate: same email as lead 3 'C'", "duplicate: same email as lead 4 'D'",
+                       "duplicate: same phone as lead 2 'B'", "duplicate: same email as lead 1 'A'"]
+
+
+def test_duplicates_across_chunks_with_existing_records(cli, tmp_path, small_chunks):
+    cli("lead", "add", "Old", "--email", "old@x.cn", ok=True)
+    text = "name,email\nA,a@x.cn\nB,b@x.cn\nC,OLD@x.cn\nD,a@x.cn\n"
+    out = json.loads(cli("lead", "import", write(tmp_path, "e.csv", text), "--json", ok=True).stdout)
+    assert (out["created"], out["skipped"]) == (2, 2)
+    assert [x["name"] for x in cli.json("lead", "list", "--sort", "id")] == ["Old", "A", "B"]
+
+
+def test_external_ids_across_chunks(cli, tmp_path, small_chunks):
+    text = "External ID,Name\nk1,A\nk2,B\nk3,C\nk1,A2\n"
+    out = json.loads(cli("lead", "import", write(tmp_path, "x.csv", text), "--json", ok=True).stdout)
+    assert (out["created"], out["updated"]) == (3, 1)
+    assert cli.json("lead", "show", "1")["name"] == "A2"
+    out = json.loads(cli("lead", "import", write(tmp_path, "x.csv", text), "--json", ok=True).stdout)
+    assert (out["created"], out["updated"], out["unchanged"]) == (0, 2, 2)  # k1: A2 -> A -> A2
+
+
+def test_big_import_rebuilds_the_indexes_it_dropped(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk, "MIN_ROWS", 3)
+    before = index_sql(cli)
+    assert "ix_leads_name" in before and "ix_leads_email_key" in before
+    rows = "".join(f"Lead {i},Co {i % 3},l{i}@x.cn,{'web' if i % 2 else 'referral'}\n" for i in range(40))
+    f = write(tmp_path, "big.csv", "name,company,email,source\n" + rows)
+    out = json.loads(cli("lead", "import", f, "--dry-run", "--json", ok=True).stdout)
+    assert out["created"] == 40 and index_sql(cli) == before
+    cli("lead", "import", f, ok=True)
+    assert index_sql(cli) == before
+    assert len(cli.json("lead", "list", "--source", "web")) == 20
+    # the rebuilt indexes hold the new rows
+    from sqlalchemy import text
+
+    from crm_cli import db
+
+    with db.get_engine().connect() as conn:
+        if conn.dialect.name == "sqlite":
+            assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+            plan = " ".join(r[-1] for r in conn.execute(text("EXPLAIN QUERY PLAN SELECT id FROM leads "
+                                                             "WHERE source = 'web'")))
+            assert "ix_leads_source" in plan
+    db.dispose_all()
+
+
+def test_failed_big_import_leaves_indexes_and_rows_as_they_were(cli, tmp_path, monkeypatch, small_chunks):
+    monkeypatch.setattr(bulk, "MIN_ROWS", 3)
+    cli("lead", "add", "Keep", ok=True)
+    before = index_sql(cli)
+    from crm_cli.importer import lead_adapter
+
+    calls = {"n": 0}
+    real = lead_adapter.LeadAdapter.clean_columns
+
+    def interrupted(self, fields, n, skip):
+        calls["n"] += 1
+        if calls["n"] == 4:  # after the indexes were dropped and chunks were written
+            raise KeyboardInterrupt
+        return real(self, fields, n, skip)
+
+    monkeypatch.setattr(lead_adapter.LeadAdapter, "clean_columns", interrupted)
+    rows = "".join(f"Lead {i},l{i}@x.cn\n" for i in range(20))
+    r = cli("lead", "import", write(tmp_path, "big.csv", "name,email\n" + rows))
+    assert r.exit_code != 0 and calls["n"] == 4
+    monkeypatch.setattr(lead_adapter.LeadAdapter, "clean_columns", real)
+    assert index_sql(cli) == before
+    assert [x["name"] for x in cli.json("lead", "list")] == ["Keep"]
+    assert cli.json("import", "list") == []
+
+
+def test_lead_rules_column_at_a_time(cli, tmp_path):
+    cli("user", "add", "alice", ok=True)
+    long_name = "N" * 201
+    text = ("name,company,mobile,phone,status,reason,owner,campaign\n"
+            ",Only Co,,,,,,\n"                                   # name falls back to the company
+            f"{long_name},X,,,,,,\n"
+            "Bad Phone,X,12ab,,,,,\n"
+            "Bad Office,X,,12,,,,\n"
+            "Conv,X,,,converted,,,\n"
+            "Odd,X,,,pending,,,\n"
+            "Nobody,X,,,,,bob,\n"
+            "Dis,X,,,disqualified,no budget,ALICE,\n"
+            "Work,X,13800138000,021-5555-0101,working,ignored,,own\n")
+    f = write(tmp_path, "rules.csv", text)
+    r = cli("lead", "import", f, "--campaign", "expo", "--allow-rejects", "--rejects", str(tmp_path / "bad.csv"),
+            ok=True)
+    assert "created 3" in r.stderr and "rejected 6" in r.stderr
+    reasons = [row[-1] for row in csv.reader(open(tmp_path / "bad.csv", encoding="utf-8"))][1:]
+    assert reasons == ["--name is longer than 200 characters", "--mobile '12ab' is not a phone number",
+                       "--phone '12' is not a phone number",
+                       "status 'converted' cannot be imported; import as qualified and convert",
+                       "--status must be one of new, working, qualified, disqualified, converted, not 'pending'",
+                       "no user 'bob'"]
+    got = [(x["name"], x["status"], x["disqualify_reason"], x["owner"], x["campaign"])
+           for x in cli.json("lead", "list", "--sort", "id")]
+    assert got == [("Only Co", "new", None, "tester", "expo"), ("Dis", "disqualified", "no budget", "alice", "expo"),
+                   ("Work", "working", None, "tester", "own")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=20), max_size=300), st.lists(st.text(max_size=20), max_size=50))
+def test_seen_keys_never_misses_a_value_it_was_given(added, others):
+    seen = bulk.SeenKeys(look_up_all=False)
+    seen.add(set(added))
+    assert seen.to_look_up(set(added) | set(others)) >= set(added)
+    everything = bulk.SeenKeys(look_up_all=True)
+    assert everything.to_look_up(set(others)) == set(others)
