@@ -78,18 +78,18 @@ class SeenKeys:
         self.all = look_up_all
         self.slots = None if look_up_all else bytearray(1 << self.BITS)
 
-    def to_look_up(self, values: set) -> set:
+    def to_look_up(self, values: set) -> list:
+        """The values that need a lookup; all of them count as seen from now on (the caller writes
+        them, or finds them written already)."""
         if self.all:
-            return values
+            return list(values)
         slots, mask, shift = self.slots, (1 << self.BITS) - 1, self.BITS
-        return {v for v in values if slots[hash(v) & mask] and slots[(hash(v) >> shift) & mask]}
-
-    def add(self, values) -> None:
-        if self.all:
-            return
-        slots, mask, shift = self.slots, (1 << self.BITS) - 1, self.BITS
+        out = []
         for v in values:
             h = hash(v)
-            slots[h & mask] = 1
-            slots[(h >> shift) & mask] = 1
-
+            a, b = h & mask, (h >> shift) & mask
+            if slots[a] and slots[b]:
+                out.append(v)
+            else:
+                slots[a] = slots[b] = 1
+        return out

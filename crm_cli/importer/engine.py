@@ -321,7 +321,10 @@ def _missing(fields: dict, required: tuple, n: int) -> set[int]:
     present = [fields[r] for r in required if r in fields]
     if not present:
         return set(range(n))
-    return {i for i, vs in enumerate(zip(*present)) if all(v is None for v in vs)}
+    if len(present) == 1:
+        return {i for i, v in enumerate(present[0]) if v is None}
+    nothing = (None,) * len(present)
+    return {i for i, vs in enumerate(zip(*present)) if vs == nothing}
 
 
 def _is_cjk(text: str) -> bool:
@@ -340,7 +343,7 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
     t = adapter.model.__table__
     keys = adapter.keys
     # 1. existing records by external id (trashed ones too: a re-import brings them back)
-    ext_all = {rec["external_id"] for _l, _r, rec, _k in pending if rec.get("external_id")}
+    ext_all = {rec["external_id"] for _l, _r, rec, _k in pending if rec["external_id"]}
     ext_ids = _padded(seen[-1].to_look_up(ext_all))
     by_ext: dict = {}
     if ext_ids:
@@ -349,11 +352,8 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
             by_ext[ext] = (ident, deleted)
     # 2. existing records by duplicate keys (indexed lookups, one query per key and table)
     found: list[dict] = []
-    in_chunk: list[set] = []
     for pos, key in enumerate(keys):
-        values = {kv[pos] for _l, _r, _rec, kv in pending if kv[pos]}
-        in_chunk.append(values)
-        values = seen[pos].to_look_up(values)
+        values = seen[pos].to_look_up({kv[pos] for _l, _r, _rec, kv in pending if kv[pos]})
         found.append(adapter.match(conn, key, _padded(values)) if values else {})
     creates: list[dict] = []
     new_by_key: list[dict] = [dict() for _ in keys]
@@ -427,9 +427,6 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
     if creates:
         _fast_insert(conn, t, creates)
         summary.created += len(creates)
-    for pos, values in enumerate(in_chunk):  # written now (or already there): later chunks look them up
-        seen[pos].add(values)
-    seen[-1].add(ext_all)
 
 
 _INSERTS: dict = {}
@@ -446,8 +443,7 @@ def _fast_insert(conn, t, rows: list[dict]) -> None:
     """
     dialect = conn.dialect
     first = rows[0]
-    keys = first.keys()
-    if all(r.keys() == keys for r in rows):
+    if all(map(first.keys().__eq__, map(dict.keys, rows))):
         present = set(first)  # the usual case: every row has the same columns
     else:
         present = set().union(*[r.keys() for r in rows])
