@@ -104,6 +104,7 @@ def test_migrations_match_models(crm_env):
     assert {"ix_leads_converted_customer_linked", "ix_leads_converted_contact_linked",
             "ix_leads_converted_opportunity_linked", "ix_leads_owner_status"} <= lead_indexes
     assert "ix_leads_owner_id" not in lead_indexes and "ix_leads_converted_customer_id" not in lead_indexes
+    assert "ix_leads_external_id_present" in lead_indexes and "ix_leads_external_id" not in lead_indexes
 
 
 def test_newer_database_is_refused(cli, crm_env):

@@ -163,3 +163,19 @@ def test_seen_keys_never_misses_a_value_it_was_given(added, others):
     assert set(seen.to_look_up(set(added) | set(others))) >= set(added)
     everything = bulk.SeenKeys(look_up_all=True)
     assert sorted(everything.to_look_up(set(others))) == sorted(set(others))
+
+
+def test_external_ids_stay_unique_in_the_database(cli):
+    """The partial unique index (external ids present) refuses a second record with the same id."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from crm_cli import db
+
+    cli("lead", "add", "A", "--external-id", "X", ok=True)
+    cli("lead", "add", "B", ok=True)
+    cli("lead", "add", "C", ok=True)  # several leads without one are fine
+    with pytest.raises(IntegrityError):
+        with db.get_engine().begin() as conn:
+            conn.execute(text("UPDATE leads SET external_id = 'X' WHERE name = 'B'"))
+    db.dispose_all()

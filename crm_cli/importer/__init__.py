@@ -56,9 +56,16 @@ module exists). Class attributes and methods:
             ...                                       # streamed; same names as `fields`, so
                                                       # export -> import round-trips.
 
-Table requirements for an importable entity: `external_id` (String, unique, nullable),
-`import_batch_id` (Integer, indexed, nullable, no FK needed), `deleted_at`, and optionally
-`custom` (JSON, receives --keep-extra and `custom.KEY` columns).
+Table requirements for an importable entity: `external_id` (String, nullable, unique through a
+partial index `ix_<table>_external_id_present` declared in a migration), `import_batch_id`
+(Integer, indexed, nullable, no FK needed), `deleted_at`, and optionally `custom` (JSON, receives
+--keep-extra and `custom.KEY` columns).
+
+Big loads: on SQLite, once an import has read more rows than its table held, the indexes it
+does not read are dropped and built again at the end (importer/bulk.py, DeferredIndexes);
+duplicate keys no record had before the import are checked through a Bloom filter instead of
+database lookups (SeenKeys). An adapter whose clean_columns() checks a chunk column by column
+(the lead adapter) avoids the per-row dict and calls of the default clean() path.
 
 Entry points: `crm_cli.importer.engine.run_import(entity, source, options) -> Summary` and
 `crm_cli.importer.export.run_export(entity, fmt, filters, out)`; `adapters.get(entity)` returns

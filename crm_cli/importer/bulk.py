@@ -7,7 +7,8 @@ inside the import's transaction and created again, from their own saved SQL, bef
 
 What the import reads stays indexed the whole time: unique indexes (they are constraints too),
 partial indexes (they only hold the few rows their WHERE selects), and every index whose first
-column is a duplicate key, `external_id` or `import_batch_id`.
+column is a duplicate key or `external_id`. (The batch's own index is rebuilt before the engine
+reads the batch's rows back, for their history.)
 
 SQLite DDL is transactional, so a rollback (--dry-run, rejects, an error, Ctrl-C, a killed
 process) brings the indexes back with everything else. Other databases keep their indexes:
@@ -23,7 +24,7 @@ class DeferredIndexes:
     def __init__(self, conn, table: str, keep_columns: set[str]):
         self.conn = conn
         self.table = table
-        self.keep = set(keep_columns) | {"external_id", "import_batch_id"}
+        self.keep = set(keep_columns) | {"external_id"}
         self.enabled = conn.dialect.name == "sqlite"
         self.dropped: list[tuple[str, str]] = []  # (name, CREATE INDEX sql), in creation order
         self.existing = None

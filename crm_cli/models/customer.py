@@ -35,7 +35,7 @@ class Customer(Record, table=True):
     email_key: str | None = Field(default=None, max_length=320, index=True)
     phone_key: str | None = Field(default=None, max_length=32, index=True)
     # bulk import: upsert key and the batch that created the record (crm import undo)
-    external_id: str | None = Field(default=None, max_length=200, unique=True, index=True)
+    external_id: str | None = Field(default=None, max_length=200)  # unique: ix_*_external_id_present
     import_batch_id: int | None = Field(default=None, index=True)
 
 

@@ -33,12 +33,12 @@ class Lead(Record, table=True):
     owner_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     status: str = Field(default="new", max_length=16, index=True)
     disqualify_reason: str | None = Field(default=None, max_length=300)
-    external_id: str | None = Field(default=None, max_length=200, unique=True, index=True)
+    external_id: str | None = Field(default=None, max_length=200)  # unique: ix_*_external_id_present
     import_batch_id: int | None = Field(default=None, index=True)
     custom: dict = Field(default_factory=dict, sa_type=CustomJSON)
     converted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # indexed by partial indexes (linked rows only), ix_leads_converted_*_linked, declared in the
-    # migrations only (0006_lead_indexes), like the trash indexes (see models/__init__.py)
+    # migrations only (0006_lean_import_indexes), like the trash indexes (see models/__init__.py)
     converted_customer_id: int | None = Field(default=None, foreign_key="customers.id", ondelete="SET NULL")
     converted_contact_id: int | None = Field(default=None, foreign_key="contacts.id", ondelete="SET NULL")
     converted_opportunity_id: int | None = Field(default=None, foreign_key="opportunities.id",

@@ -85,7 +85,7 @@ class Opportunity(Record, table=True):
     next_step: str | None = Field(default=None, max_length=300)
     notes: str | None = Field(default=None)
     custom: dict = Field(default_factory=dict, sa_type=CustomJSON)
-    external_id: str | None = Field(default=None, max_length=200, unique=True, index=True)  # import upsert key
+    external_id: str | None = Field(default=None, max_length=200)  # unique: ix_*_external_id_present  # import upsert key
     import_batch_id: int | None = Field(default=None, index=True)
 
 
