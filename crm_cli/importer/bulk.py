@@ -17,7 +17,7 @@ PostgreSQL would lock the table for everyone for the length of the import.
 
 from __future__ import annotations
 
-MIN_ROWS = 20_000
+MIN_ROWS = 5_000
 
 
 class DeferredIndexes:

@@ -173,7 +173,8 @@ class LeadAdapter(Adapter):
         out["owner_id"] = _each(col("owner"), self._owner, errors, self.default_owner)
         out["email_key"] = out["email"]
         out["phone_key"] = [m or p for m, p in zip(mobile_keys, phone_keys)]
-        out["company_key"] = [None if c is None else self._company_key(c) for c in company]
+        known = self.company_keys
+        out["company_key"] = [None if c is None else known.get(c) or self._company_key(c) for c in company]
         names = list(out)
         recs: list = [dict(zip(names, values)) for values in zip(*out.values())]
         for i, reason in errors.items():
