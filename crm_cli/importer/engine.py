@@ -1,9 +1,14 @@
 """The import engine: map, clean, dedupe, upsert and write in chunks, atomically, in constant memory.
 
-One transaction: rows are inserted chunk by chunk with Core executemany (earlier chunks are then
-visible to the duplicate checks of later ones through indexed lookups, so no key set grows with
-the file). At the end the transaction commits, or rolls back on --dry-run, on rejects without
---allow-rejects, on any error and on Ctrl-C.
+One transaction: rows are read, checked and inserted a chunk (5,000 rows) at a time. A chunk is
+handled column by column (each field's values trimmed and checked in one pass, through the
+adapter's caches), then its duplicate keys are looked up in one IN query per key and table, and
+its new rows go in with one Core executemany. Earlier chunks are then visible to the duplicate
+checks of later ones through indexed lookups, so no key set grows with the file; keys that no
+record had before the import are first checked against a fixed-size Bloom filter, and only its
+hits are looked up (importer/bulk.py). On SQLite, a big load builds the indexes it does not read
+at the end instead of row by row (bulk.DeferredIndexes). At the end the transaction commits, or
+rolls back on --dry-run, on rejects without --allow-rejects, on any error and on Ctrl-C.
 """
 
 from __future__ import annotations
