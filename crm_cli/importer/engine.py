@@ -300,10 +300,12 @@ def _texts(column) -> list:
 
 def _field_columns(rows: list, single, multi, combine) -> dict[str, list]:
     """field -> its values for the chunk's rows (None where empty)."""
-    cols = list(zip(*rows))
-    fields = {f: _texts(cols[i]) for f, i in single}
+    def column(i: int) -> list:
+        return _texts(map(itemgetter(i), rows))
+
+    fields = {f: column(i) for f, i in single}
     for f, idx in multi:  # several columns for one field: the first non-empty one, by priority
-        lists = [_texts(cols[i]) for i in idx]
+        lists = [column(i) for i in idx]
         fields[f] = [next((v for v in vs if v is not None), None) for vs in zip(*lists)]
     for target, parts in combine:  # e.g. first + last name -> name, unless the row has a name
         parts_values = [fields.pop(p) for p in parts if p in fields]
