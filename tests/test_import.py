@@ -203,3 +203,17 @@ def test_through_entry_point(run, tmp_path):
     p = run("lead", "import", "-", input="")
     assert p.returncode == 2 and p.stdout == "" and p.stderr == "crm: error: stdin is empty: no header, no rows " \
                                                                 "(nothing was imported)\n"
+
+
+def test_unclosed_quote_is_refused_not_swallowed(cli, tmp_path):
+    # the forgiving reader would read the rest of the file into one field: lines 3 and 4 lost
+    f = write(tmp_path, "q.csv", 'name,company,notes\nA,X,"never closed\nB,Y,fine\nC,Z,ok\n')
+    r = cli("lead", "import", f)
+    assert r.exit_code == 2
+    assert r.stderr == ("crm: error: q.csv: line 2: a quoted field is never closed: the rest of the file would "
+                        "be read into it (close the quote, or remove it)\n").replace("q.csv", f)
+    assert cli.json("lead", "list") == [] and cli.json("import", "list") == []
+    # closed quotes across lines, and a doubled quote at the end of a field, are fine
+    ok = write(tmp_path, "ok.csv", 'name,company,notes\nA,X,"two\nlines"\nB,Y,"says ""hi"""\n')
+    cli("lead", "import", ok, ok=True)
+    assert [x["notes"] for x in cli.json("lead", "list", "--sort", "id")] == ["two\nlines", 'says "hi"']

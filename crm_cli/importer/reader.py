@@ -153,6 +153,35 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+class _RecordLines:
+    """The text's lines for the csv reader, keeping those of the record read last: at the end of the
+    file, a quote opened and never closed shows there (the forgiving reader would otherwise read the
+    rest of the file into one field, silently)."""
+
+    def __init__(self, text):
+        self.text = text
+        self.lines: list[str] = []
+        self.last: list[str] = []
+        self.start = 0
+
+    def __iter__(self):
+        for line in self.text:
+            self.lines.append(line)
+            yield line
+
+    def done(self, start: int) -> None:
+        """A record (starting on line `start`) was read."""
+        self.last, self.lines, self.start = self.lines, [], start
+
+    def unclosed_quote(self, delimiter: str) -> bool:
+        try:
+            for _row in csv.reader(io.StringIO("".join(self.last)), delimiter=delimiter, strict=True):
+                pass
+        except csv.Error as exc:
+            return "unexpected end of data" in str(exc)
+        return False
+
+
 def _csv_error(exc: csv.Error) -> str:
     msg = str(exc)
     if "field larger than field limit" in msg:
@@ -204,7 +233,8 @@ def open_table(path: str, encoding: str | None = None, delimiter: str | None = N
         fh.seek(0)
     text = io.TextIOWrapper(raw, encoding=enc, errors="strict", newline="")
     csv.field_size_limit(MAX_FIELD)
-    reader = csv.reader(text, delimiter=delim, quotechar='"', doublequote=True, strict=False)
+    record = _RecordLines(text)
+    reader = csv.reader(record, delimiter=delim, quotechar='"', doublequote=True, strict=False)
 
     def next_row():
         try:
@@ -237,12 +267,18 @@ def open_table(path: str, encoding: str | None = None, delimiter: str | None = N
                 start = reader.line_num + 1
                 try:
                     for row in reader:
+                        record.done(start)
                         if row and (row[0].strip() or "".join(row).strip()):  # blank rows are skipped
                             lines.append(start)
                             rows.append(row)
                             if len(rows) >= size:
                                 break
                         start = reader.line_num + 1
+                    else:
+                        if record.last and record.unclosed_quote(delim):
+                            raise ValidationError(
+                                f"{name}: line {record.start}: a quoted field is never closed: the rest of the "
+                                f"file would be read into it", "close the quote, or remove it")
                 except UnicodeDecodeError:
                     raise ValidationError(f"{name}: line {reader.line_num + 1}: the bytes are not valid {enc}",
                                           "pass --encoding (e.g. gb18030, cp1252, utf-16)") from None
