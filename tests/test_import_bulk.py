@@ -179,3 +179,14 @@ def test_external_ids_stay_unique_in_the_database(cli):
         with db.get_engine().begin() as conn:
             conn.execute(text("UPDATE leads SET external_id = 'X' WHERE name = 'B'"))
     db.dispose_all()
+
+
+def test_updates_with_different_columns_in_one_chunk(cli, tmp_path):
+    first = "External ID,Name,Company,Title\nk1,A,X,\nk2,B,Y,\nk3,C,Z,Boss\n"
+    cli("lead", "import", write(tmp_path, "a.csv", first), ok=True)
+    again = "External ID,Name,Company,Title\nk1,A,X,CEO\nk2,B,Y2,CTO\nk3,C,Z,Boss\n"
+    out = json.loads(cli("lead", "import", write(tmp_path, "b.csv", again), "--json", ok=True).stdout)
+    assert (out["updated"], out["unchanged"]) == (2, 1)
+    got = [(x["name"], x["company"], x["title"]) for x in cli.json("lead", "list", "--sort", "id")]
+    assert got == [("A", "X", "CEO"), ("B", "Y2", "CTO"), ("C", "Z", "Boss")]
+    assert [h["new"] for h in cli.json("history", "lead", "2")][-1] == "import batch 2: company, title"

@@ -18,7 +18,7 @@ import sys
 from operator import itemgetter, methodcaller
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import bindparam, insert, literal, select, update
 
 from crm_cli.errors import CrmError, UsageError, ValidationError
 from crm_cli.importer.base import Adapter, Options, RowError, header_key
@@ -511,6 +511,7 @@ def _apply_updates(conn, adapter, t, updates, restores, summary, has_custom, now
     ids = list(updates)
     current = {r._mapping["id"]: r._mapping for r in conn.execute(select(t).where(t.c.id.in_(ids)))}
     history = []
+    by_columns: dict[tuple, list[dict]] = {}
     for ident, rec in updates.items():
         cur = current.get(ident)
         if cur is None:
@@ -532,10 +533,15 @@ def _apply_updates(conn, adapter, t, updates, restores, summary, has_custom, now
             continue
         shown = sorted(k for k in changes if not k.endswith("_key"))
         changes["updated_at"] = now
-        conn.execute(update(t).where(t.c.id == ident).values(**changes))
+        changes["_id"] = ident
+        by_columns.setdefault(tuple(sorted(changes)), []).append(changes)
         summary.updated += 1
         history.append(dict(entity=adapter.entity, entity_id=ident,
                             action="restore" if ident in restores else "update", field=None, old=None,
                             new=f"import batch {summary.batch}: " + ", ".join(shown), user=user, at=now))
+    for columns, rows in by_columns.items():  # one executemany per set of changed columns
+        stmt = update(t).where(t.c.id == bindparam("_id")).values(
+            {c: bindparam(c, type_=t.c[c].type) for c in columns if c != "_id"})
+        conn.execute(stmt, rows)
     if history:
         conn.execute(insert(History.__table__), history)
