@@ -190,3 +190,30 @@ def test_updates_with_different_columns_in_one_chunk(cli, tmp_path):
     got = [(x["name"], x["company"], x["title"]) for x in cli.json("lead", "list", "--sort", "id")]
     assert got == [("A", "X", "CEO"), ("B", "Y2", "CTO"), ("C", "Z", "Boss")]
     assert [h["new"] for h in cli.json("history", "lead", "2")][-1] == "import batch 2: company, title"
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    import io
+
+    from crm_cli.importer.progress import ImportProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    quiet = ImportProgress(True, "a.csv", 100)
+    quiet.update(50, 10, 0)
+    quiet.close()
+    assert quiet.bar is None and __import__("sys").stderr.getvalue() == ""
+
+    term = Terminal()
+    monkeypatch.setattr("sys.stderr", term)
+    monkeypatch.setenv("TERM", "xterm")
+    bar = ImportProgress(True, "a.csv", 100)
+    bar.update(50, 1234, 2)
+    bar.finishing(2000, 3)
+    bar.close()
+    assert "writing a.csv" in term.getvalue() and "2,000 rows, 3 rejected" in term.getvalue()
+    monkeypatch.setenv("TERM", "dumb")
+    assert ImportProgress(True, "a.csv", 100).bar is None

@@ -14,7 +14,6 @@ rolls back on --dry-run, on rejects without --allow-rejects, on any error and on
 from __future__ import annotations
 
 import csv
-import sys
 from operator import itemgetter, methodcaller
 from dataclasses import asdict, dataclass, field
 
@@ -23,6 +22,7 @@ from sqlalchemy import bindparam, insert, literal, select, update
 from crm_cli.errors import CrmError, UsageError, ValidationError
 from crm_cli.importer.base import Adapter, Options, RowError, header_key
 from crm_cli.importer.bulk import DeferredIndexes, SeenKeys
+from crm_cli.importer.progress import ImportProgress
 
 IGNORE = {"ignore", "-", "skip", ""}
 
@@ -180,7 +180,7 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
         else (lambda rec, _get=itemgetter(*keys): _get(rec))
     required = adapter.required
     base_row = {"created_at": now, "updated_at": now, "created_by": user}
-    progress = opts.progress and sys.stderr.isatty()
+    progress = ImportProgress(opts.progress, table.name, table.size)
 
     try:
         with db.session_scope() as session:
@@ -200,10 +200,7 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
                 deferred.maybe_defer(summary.read)
                 _flush(conn, adapter, chunk, summary, reject, opts, base_row, has_custom, now, user, History,
                        seen)
-                if progress:
-                    sys.stderr.write(f"\r{table.name}: {summary.read} rows read, {summary.created} new, "
-                                     f"{summary.rejected} rejected")
-                    sys.stderr.flush()
+                progress.update(table.position(), summary.read, summary.rejected)
 
             # chunk by chunk, column by column: each field's values are checked in one pass (with
             # the adapter's caches), not by a dict and a dozen calls per row
@@ -241,8 +238,7 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
                     pending = []
             if summary.read == 0:
                 raise ValidationError(f"{table.name} has a header but no rows", "nothing was imported")
-            if progress:
-                sys.stderr.write("\n")
+            progress.finishing(summary.read, summary.rejected)
             keep = not (opts.dry_run or (summary.rejected and not opts.allow_rejects))
             if keep:
                 deferred.restore()  # on rollback, the rollback brings the indexes back
@@ -263,6 +259,7 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
             else:
                 summary.written = True
     finally:
+        progress.close()
         if rejects_fh:
             rejects_fh.close()
     return summary

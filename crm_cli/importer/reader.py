@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ class Table:
     delimiter: str
     header: list[str]
     chunks: Callable[[int], Iterator[tuple[list[int], list[list[str]]]]]  # (line numbers, rows) per chunk
+    size: int | None = None                       # bytes in the file (None for stdin)
+    position: Callable[[], int | None] = lambda: None  # bytes read so far (about: the reader reads ahead)
 
 
 class _Chain(io.RawIOBase):
@@ -290,4 +293,12 @@ def open_table(path: str, encoding: str | None = None, delimiter: str | None = N
         finally:
             text.close() if seekable else None
 
-    return Table(name=name, encoding=enc, delimiter=delim, header=header, chunks=chunks)
+    size = position = None
+    if seekable:
+        try:
+            size = os.fstat(fh.fileno()).st_size
+            position = fh.tell
+        except (OSError, ValueError):
+            size = position = None
+    return Table(name=name, encoding=enc, delimiter=delim, header=header, chunks=chunks, size=size,
+                 position=position or (lambda: None))
