@@ -474,15 +474,22 @@ def _fast_insert(conn, t, rows: list[dict]) -> None:
             else:
                 last_in, last_out = v, proc(v)
                 r[name] = last_out
-    if positional:
-        getter = itemgetter(*order) if len(order) > 1 else (lambda r, _n=order[0]: (r[_n],))
-        try:
-            out = [getter(r) for r in rows]
-        except KeyError:  # rows without some of the columns
-            out = [tuple(r.get(n) for n in order) for r in rows]
+    getter = itemgetter(*order) if len(order) > 1 else (lambda r, _n=order[0]: (r[_n],))
+    try:
+        out = [getter(r) for r in rows]
+    except KeyError:  # rows without some of the columns
+        out = [tuple(r.get(n) for n in order) for r in rows]
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        # COPY: one stream per chunk instead of a statement per row (100k leads: 9.3 s -> 6.5 s)
+        q = dialect.identifier_preparer.quote
+        with conn.connection.driver_connection.cursor() as cur:
+            with cur.copy(f"COPY {q(t.name)} ({', '.join(q(n) for n in order)}) FROM STDIN") as copy:
+                for values in out:
+                    copy.write_row(values)
+    elif positional:
+        conn.exec_driver_sql(sql, out)
     else:
-        out = [{n: r.get(n) for n in order} for r in rows]
-    conn.exec_driver_sql(sql, out)
+        conn.exec_driver_sql(sql, [dict(zip(order, values)) for values in out])
 
 
 def _padded(values: set) -> list:
