@@ -217,3 +217,16 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
     assert "writing a.csv" in term.getvalue() and "2,000 rows, 3 rejected" in term.getvalue()
     monkeypatch.setenv("TERM", "dumb")
     assert ImportProgress(True, "a.csv", 100).bar is None
+
+
+def test_opp_import_keeps_the_files_creation_date_and_product(cli, tmp_path):
+    """An adapter's own created_at and custom fields win over the batch's defaults."""
+    cli("customer", "add", "Acme", ok=True)
+    text = ("Opportunity,Account,Amount,Created Date,Product,custom.region\n"
+            "Big deal,Acme,¥1000,2026-03-01,GTX Pro,north\n"
+            "Small deal,Acme,¥10,,,\n")
+    cli("opp", "import", write(tmp_path, "o.csv", text), ok=True)
+    big, small = cli.json("opp", "list", "--sort", "id")
+    big, small = cli.json("opp", "show", str(big["id"])), cli.json("opp", "show", str(small["id"]))
+    assert big["created_at"].startswith("2026-03-0") and big["custom"] == {"product": "GTX Pro", "region": "north"}
+    assert not small["created_at"].startswith("2026-03") and small["custom"] == {}

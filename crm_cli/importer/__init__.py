@@ -44,8 +44,10 @@ module exists). Class attributes and methods:
                                             # not given); self.session is set for you.
         def clean(self, raw: dict) -> dict:
             # raw: field -> trimmed, non-empty text (missing/empty cells are absent).
-            # Return the table columns to insert (NOT id, created_at, updated_at, created_by,
-            # import_batch_id, external_id, custom: the engine sets those).
+            # Return the table columns to insert (not id, updated_at, created_by,
+            # import_batch_id or external_id: the engine sets those; created_at only when the
+            # file says when the record was created; custom fields the file names in
+            # custom.KEY columns are added to a `custom` dict returned here).
             # Use the shared parsers: crm_cli.dates.parse_date, crm_cli.money.parse_money, the
             # pydantic input model of your service. Raise crm_cli.importer.base.RowError("reason")
             # (or let a crm_cli.errors.ValidationError escape) to reject the row with that reason.
@@ -65,7 +67,8 @@ Big loads: on SQLite, once an import has read more rows than its table held, the
 does not read are dropped and built again at the end (importer/bulk.py, DeferredIndexes);
 duplicate keys no record had before the import are checked through a Bloom filter instead of
 database lookups (SeenKeys). An adapter whose clean_columns() checks a chunk column by column
-(the lead adapter) avoids the per-row dict and calls of the default clean() path.
+(the lead adapter) avoids the per-row dict and calls of the default clean() path: it returns a
+`Cleaned` (column names, and a tuple per row), and rows stay tuples until they are inserted.
 
 Entry points: `crm_cli.importer.engine.run_import(entity, source, options) -> Summary` and
 `crm_cli.importer.export.run_export(entity, fmt, filters, out)`; `adapters.get(entity)` returns

@@ -37,6 +37,14 @@ def header_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", t)
 
 
+@dataclass
+class Cleaned:
+    """A cleaned chunk: column names, and per row a tuple of values (or a RowError, or None)."""
+
+    names: tuple[str, ...]
+    rows: list
+
+
 class Adapter:
     entity: str = ""
     model: Any = None
@@ -60,12 +68,13 @@ class Adapter:
         """Field texts -> table columns; raise RowError to reject."""
         raise NotImplementedError
 
-    def clean_columns(self, fields: dict[str, list], n: int, skip: set[int]) -> list:
-        """A chunk at once: field -> values (None where empty) for n rows -> per row the table
-        columns (a dict) or the RowError rejecting it; rows in `skip` are rejected by the engine.
+    def clean_columns(self, fields: dict[str, list], n: int, skip: set[int]) -> Cleaned:
+        """A chunk at once: field -> values (None where empty) for n rows -> the table columns'
+        names, and per row a tuple of their values or the RowError rejecting it (None for rows in
+        `skip`, which the engine rejects itself).
 
         This default calls clean() row by row; an adapter for big files (leads) checks each
-        column in one pass instead.
+        column in one pass instead, and never builds a dict per row.
         """
         from crm_cli.errors import ValidationError
 
@@ -79,7 +88,9 @@ class Adapter:
                 out.append(self.clean({k: v for k, v in zip(names, values) if v is not None}))
             except (RowError, ValidationError) as exc:
                 out.append(RowError(str(exc)))
-        return out
+        columns = list(dict.fromkeys(k for rec in out if type(rec) is dict for k in rec))
+        return Cleaned(tuple(columns), [tuple(rec.get(c) for c in columns) if type(rec) is dict else rec
+                                        for rec in out])
 
     def match_tables(self) -> list[tuple[str, Any, str]]:
         """Where duplicates are looked for: (entity, table model, label column), in order."""

@@ -14,7 +14,8 @@ rolls back on --dry-run, on rejects without --allow-rejects, on any error and on
 from __future__ import annotations
 
 import csv
-from operator import itemgetter, methodcaller
+from itertools import repeat
+from operator import itemgetter
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import bindparam, insert, literal, select, update
@@ -176,9 +177,8 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
     multi = [(f, idx) for f, idx in plan.items() if len(idx) > 1]
     custom_items = list(custom_cols.items())
     keys = adapter.keys
-    key_of = (lambda rec: ()) if not keys else (lambda rec, _k=keys[0]: (rec.get(_k),)) if len(keys) == 1 \
-        else (lambda rec, _get=itemgetter(*keys): _get(rec))
     required = adapter.required
+    empty: dict = {}  # custom fields of rows without any (shared; never changed in place: see _merge)
     base_row = {"created_at": now, "updated_at": now, "created_by": user}
     progress = ImportProgress(opts.progress, table.name, table.size)
 
@@ -196,10 +196,9 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
             seen = _seen_keys(conn, adapter)
             pending: list = []
 
-            def write(chunk: list) -> None:
+            def write(chunk: list, names: tuple) -> None:
                 deferred.maybe_defer(summary.read)
-                _flush(conn, adapter, chunk, summary, reject, opts, base_row, has_custom, now, user, History,
-                       seen)
+                _flush(conn, adapter, chunk, names, summary, reject, opts, base_row, now, user, History, seen)
                 progress.update(table.position(), summary.read, summary.rejected)
 
             # chunk by chunk, column by column: each field's values are checked in one pass (with
@@ -212,14 +211,22 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
                 n = len(rows)
                 fields = _field_columns(rows, single, multi, combine)
                 missing = _missing(fields, required, n)
-                recs = adapter.clean_columns(fields, n, missing)
+                cleaned = adapter.clean_columns(fields, n, missing)
+                recs = cleaned.rows
                 for i in missing:
                     recs[i] = RowError(f"no {' or '.join(required)}")
+                # the engine's own columns (external id, custom fields) follow the adapter's
+                own = ("external_id", "custom") if has_custom else ("external_id",)
+                plain = not any(c in cleaned.names for c in own)  # the adapter sets neither (leads)
+                names = cleaned.names + own if plain else cleaned.names + tuple(
+                    c for c in own if c not in cleaned.names)
+                key_of = _key_getter(names, keys)
                 append = pending.append
                 for line, row, rec, ext in zip(lines, rows, recs, fields.get("external_id") or [None] * n):
-                    if type(rec) is not dict:
+                    if type(rec) is not tuple:
                         reject(line, row, str(rec))
                         continue
+                    custom = empty
                     if custom_items:
                         extra = {}
                         for k, c in custom_items:
@@ -230,11 +237,14 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
                             if not has_custom:
                                 reject(line, row, f"{entity} has no custom fields")
                                 continue
-                            rec["custom"] = extra
-                    rec["external_id"] = ext
+                            custom = extra
+                    if plain:
+                        rec = rec + ((ext, custom) if has_custom else (ext,))
+                    else:
+                        rec = _with_own_columns(names, rec, ext, custom if has_custom else None)
                     append((line, row, rec, key_of(rec)))
                 if pending:
-                    write(pending)
+                    write(pending, names)
                     pending = []
             if summary.read == 0:
                 raise ValidationError(f"{table.name} has a header but no rows", "nothing was imported")
@@ -343,11 +353,34 @@ def _seen_keys(conn, adapter) -> tuple:
     return (*seen, SeenKeys(has_ext))
 
 
-def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, now, user, History, seen):
+def _with_own_columns(names: tuple, rec: tuple, ext, custom) -> tuple:
+    """The row with the engine's columns when the adapter set some of them itself: the file's
+    external id wins; custom fields from the file are added to the adapter's."""
+    out = list(rec) + [None] * (len(names) - len(rec))
+    out[names.index("external_id")] = ext if ext is not None else out[names.index("external_id")]
+    if "custom" in names:
+        i = names.index("custom")
+        out[i] = {**(out[i] or {}), **(custom or {})}
+    return tuple(out)
+
+
+def _key_getter(names: tuple, keys: tuple):
+    """row tuple -> the values of the duplicate keys (None for a key the chunk has no column for)."""
+    pos = [names.index(k) if k in names else None for k in keys]
+    if None in pos:
+        return lambda rec: tuple(None if p is None else rec[p] for p in pos)
+    if len(pos) == 1:
+        return lambda rec, _p=pos[0]: (rec[_p],)
+    return itemgetter(*pos) if pos else (lambda rec: ())
+
+
+def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, user, History, seen):
+    """One chunk: look up what its rows duplicate, then insert the new rows and update the others."""
     t = adapter.model.__table__
     keys = adapter.keys
+    x = names.index("external_id")
     # 1. existing records by external id (trashed ones too: a re-import brings them back)
-    ext_all = {rec["external_id"] for _l, _r, rec, _k in pending if rec["external_id"]}
+    ext_all = {rec[x] for _l, _r, rec, _k in pending if rec[x]}
     ext_ids = _padded(seen[-1].to_look_up(ext_all))
     by_ext: dict = {}
     if ext_ids:
@@ -359,18 +392,18 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
     for pos, key in enumerate(keys):
         values = seen[pos].to_look_up({kv[pos] for _l, _r, _rec, kv in pending if kv[pos]})
         found.append(adapter.match(conn, key, _padded(values)) if values else {})
-    creates: list[dict] = []
-    new_by_key: list[dict] = [dict() for _ in keys]
-    new_by_ext: dict = {}
-    updates: dict[int, dict] = {}
+    creates: list[tuple] = []
+    new_by_key: list[dict] = [dict() for _ in keys]   # key value -> (index in creates, line)
+    new_by_ext: dict = {}                              # external id -> index in creates
+    updates: dict[int, tuple] = {}
     restores: list[int] = []
-    empty: dict = {}  # shared by new rows without custom fields (never changed in place: see _merge)
     for line, row, rec, kv in pending:
-        ext = rec["external_id"]
+        ext = rec[x]
         target = None
         if ext:
             if ext in new_by_ext:
-                _merge(new_by_ext[ext], rec)
+                i = new_by_ext[ext]
+                creates[i] = _merge(names, creates[i], rec)
                 summary.updated += 1
                 continue
             hit = by_ext.get(ext)
@@ -393,8 +426,7 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
             if dup is not None:
                 where, what, key = dup
                 if where == "new":
-                    what, first_line = what
-                    label = f"line {first_line} of this file"
+                    label = f"line {what[1]} of this file"
                 else:
                     label = f"{what[0]} {what[1]} '{what[2]}'"
                 if opts.on_duplicate == "error":
@@ -402,7 +434,7 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
                     continue
                 if opts.on_duplicate == "update":
                     if where == "new":
-                        _merge(what, rec)
+                        creates[what[0]] = _merge(names, creates[what[0]], rec)
                         summary.updated += 1
                         continue
                     if what[0] == adapter.entity:
@@ -412,84 +444,86 @@ def _flush(conn, adapter, pending, summary, reject, opts, base_row, has_custom, 
                     continue
         if target is not None:
             if target in updates:  # an earlier row of this chunk goes to the same record
-                _merge(updates[target], rec)
+                updates[target] = _merge(names, updates[target], rec)
                 summary.updated += 1
             else:
                 updates[target] = rec
             continue
-        rec.update(base_row)  # adapters leave the batch's columns (timestamps, author, batch) to the engine
-        if has_custom and "custom" not in rec:
-            rec["custom"] = empty
+        i = len(creates)
         creates.append(rec)
         if ext:
-            new_by_ext[ext] = rec
+            new_by_ext[ext] = i
         for by_value, value in zip(new_by_key, kv):
             if value and value not in by_value:
-                by_value[value] = (rec, line)
+                by_value[value] = (i, line)
     if updates:
-        _apply_updates(conn, adapter, t, updates, set(restores), summary, has_custom, now, user, History)
+        _apply_updates(conn, adapter, t, {ident: dict(zip(names, rec)) for ident, rec in updates.items()},
+                       set(restores), summary, now, user, History)
     if creates:
-        _fast_insert(conn, t, creates)
+        _fast_insert(conn, t, names, creates, base_row)
         summary.created += len(creates)
 
 
 _INSERTS: dict = {}
 
 
-def _fast_insert(conn, t, rows: list[dict]) -> None:
-    """Core executemany without per-row statement machinery.
+def _fast_insert(conn, t, names: tuple, rows: list[tuple], constants: dict) -> None:
+    """Insert row tuples (columns `names`) plus the batch's constant columns, without per-row
+    statement machinery.
 
     The INSERT is compiled once per column set; values go through each column type's bind
-    processor (memoised for repeated values such as the batch's timestamps and empty JSON), and the
-    driver gets plain tuples (or dicts for named paramstyles). Columns empty in every row of the
-    chunk are left out: binding NULLs is not free (18 instead of 29 columns took a 100k-row SQLite
-    insert from 1.0 to 0.5 s).
+    processor (once for the constants, memoised along a column for the rest), and the driver gets
+    plain tuples. Columns empty in every row of the chunk are left out: binding NULLs is not free
+    (18 instead of 29 columns took a 100k-row SQLite insert from 1.0 to 0.5 s). On PostgreSQL
+    (psycopg) the rows go in with COPY.
     """
     dialect = conn.dialect
     first = rows[0]
-    if all(map(first.keys().__eq__, map(dict.keys, rows))):
-        present = set(first)  # the usual case: every row has the same columns
-    else:
-        present = set().union(*[r.keys() for r in rows])
-    names = sorted(n for n in present
-                   if first.get(n) is not None or set(map(methodcaller("get", n), rows)) != {None})
-    cache_key = (dialect.name, t.name, tuple(names))
+    present = {name: i for i, name in enumerate(names)
+               if first[i] is not None or set(map(itemgetter(i), rows)) != {None}}
+    columns = [*present, *(c for c in constants if c not in present)]
+    cache_key = (dialect.name, t.name, tuple(sorted(columns)))
     entry = _INSERTS.get(cache_key)
     if entry is None:
-        compiled = insert(t).compile(dialect=dialect, column_keys=names)
-        order = list(compiled.positiontup) if compiled.positional else names
+        compiled = insert(t).compile(dialect=dialect, column_keys=columns)
+        order = list(compiled.positiontup) if compiled.positional else sorted(columns)
         procs = [t.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in order]
         entry = _INSERTS[cache_key] = (str(compiled), order, procs, compiled.positional)
     sql, order, procs, positional = entry
+    n = len(rows)
+    values_by_column = []
     for name, proc in zip(order, procs):
-        if proc is None:
+        if name not in present:
+            v = constants[name]
+            values_by_column.append(repeat(proc(v) if proc is not None and v is not None else v, n))
             continue
-        last_in, last_out = object(), None
-        for r in rows:
-            v = r.get(name)
-            if v is None:
-                continue
-            if v is last_in or (type(v) is type(last_in) and v == last_in):
-                r[name] = last_out
-            else:
-                last_in, last_out = v, proc(v)
-                r[name] = last_out
-    getter = itemgetter(*order) if len(order) > 1 else (lambda r, _n=order[0]: (r[_n],))
-    try:
-        out = [getter(r) for r in rows]
-    except KeyError:  # rows without some of the columns
-        out = [tuple(r.get(n) for n in order) for r in rows]
+        values = list(map(itemgetter(present[name]), rows))
+        if name in constants:  # the adapter's value where it has one (a file's creation date)
+            default = constants[name]
+            values = [default if v is None else v for v in values]
+        if proc is not None:
+            last_in, last_out = object(), None
+            for i, v in enumerate(values):
+                if v is None:
+                    continue
+                if v is last_in or (type(v) is type(last_in) and v == last_in):
+                    values[i] = last_out
+                else:
+                    last_in, last_out = v, proc(v)
+                    values[i] = last_out
+        values_by_column.append(values)
+    out = list(zip(*values_by_column))
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         # COPY: one stream per chunk instead of a statement per row (100k leads: 9.3 s -> 6.5 s)
         q = dialect.identifier_preparer.quote
         with conn.connection.driver_connection.cursor() as cur:
-            with cur.copy(f"COPY {q(t.name)} ({', '.join(q(n) for n in order)}) FROM STDIN") as copy:
-                for values in out:
-                    copy.write_row(values)
+            with cur.copy(f"COPY {q(t.name)} ({', '.join(q(c) for c in order)}) FROM STDIN") as copy:
+                for row in out:
+                    copy.write_row(row)
     elif positional:
         conn.exec_driver_sql(sql, out)
     else:
-        conn.exec_driver_sql(sql, [dict(zip(order, values)) for values in out])
+        conn.exec_driver_sql(sql, [dict(zip(order, row)) for row in out])
 
 
 def _padded(values: set) -> list:
@@ -501,17 +535,20 @@ def _padded(values: set) -> list:
     return out
 
 
-def _merge(into: dict, rec: dict) -> None:
-    for k, v in rec.items():
-        if v in (None, "", {}):
+def _merge(names: tuple, into: tuple, rec: tuple) -> tuple:
+    """`into` with the non-empty values of `rec` (custom fields merged key by key)."""
+    out = list(into)
+    for i, v in enumerate(rec):
+        if v is None or v == "" or v == {}:
             continue
-        if k == "custom" and isinstance(into.get("custom"), dict):
-            into["custom"] = {**into["custom"], **v}
+        if names[i] == "custom" and isinstance(out[i], dict):
+            out[i] = {**out[i], **v}
         else:
-            into[k] = v
+            out[i] = v
+    return tuple(out)
 
 
-def _apply_updates(conn, adapter, t, updates, restores, summary, has_custom, now, user, History):
+def _apply_updates(conn, adapter, t, updates, restores, summary, now, user, History):
     ids = list(updates)
     current = {r._mapping["id"]: r._mapping for r in conn.execute(select(t).where(t.c.id.in_(ids)))}
     history = []

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from sqlalchemy import select
 
-from crm_cli.importer.base import Adapter, RowError
+from crm_cli.importer.base import Adapter, Cleaned, RowError
 from crm_cli.models.lead import Lead
 from crm_cli.services import normalize
 
@@ -135,9 +135,10 @@ class LeadAdapter(Adapter):
         self.sources: dict = {}
         self.company_keys: dict = {}
 
-    def clean_columns(self, fields: dict[str, list], n: int, skip: set[int]) -> list:
+    def clean_columns(self, fields: dict[str, list], n: int, skip: set[int]) -> Cleaned:
         """The rules of LeadIn (services.leads.check_*), applied a column at a time: no model and no
-        dict per row, and each distinct source, status, owner and company is looked at once."""
+        dict per row (a dict per row cost 0.24 s per 100k rows), and each distinct source, status,
+        owner and company is looked at once."""
         from crm_cli.services import leads as L
 
         errors: dict[int, str] = {i: "" for i in skip}  # row -> the first reason it is rejected for
@@ -175,11 +176,10 @@ class LeadAdapter(Adapter):
         out["phone_key"] = [m or p for m, p in zip(mobile_keys, phone_keys)]
         known = self.company_keys
         out["company_key"] = [None if c is None else known.get(c) or self._company_key(c) for c in company]
-        names = list(out)
-        recs: list = [dict(zip(names, values)) for values in zip(*out.values())]
+        rows: list = list(zip(*out.values()))
         for i, reason in errors.items():
-            recs[i] = RowError(reason) if reason else None
-        return recs
+            rows[i] = RowError(reason) if reason else None
+        return Cleaned(tuple(out), rows)
 
     def _source(self, text: str) -> str:
         hit = self.sources.get(text)
