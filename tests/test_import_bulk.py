@@ -230,3 +230,52 @@ def test_opp_import_keeps_the_files_creation_date_and_product(cli, tmp_path):
     big, small = cli.json("opp", "show", str(big["id"])), cli.json("opp", "show", str(small["id"]))
     assert big["created_at"].startswith("2026-03-0") and big["custom"] == {"product": "GTX Pro", "region": "north"}
     assert not small["created_at"].startswith("2026-03") and small["custom"] == {}
+
+
+ROWS = st.lists(st.tuples(st.sampled_from(["", "a@x.cn", "b@x.cn", "c@x.cn"]),
+                          st.sampled_from(["", "13800000001", "13800000002", "13800000003"])),
+                min_size=1, max_size=12)
+
+
+@pytest.mark.parametrize("chunk", [2, 5000])
+def test_duplicate_rules_match_a_row_by_row_oracle(crm_env, tmp_path, monkeypatch, chunk):
+    """Whatever the chunking, a row is skipped exactly when one of its keys belongs to a row
+    created before it (a skipped row claims nothing), on a fresh SQLite database each time."""
+    from typer.testing import CliRunner
+
+    from crm_cli import db
+    from crm_cli.app import app
+
+    real = engine.run_import
+
+    def run_import(entity, path, opts):
+        opts.chunk_size = chunk
+        return real(entity, path, opts)
+
+    monkeypatch.setattr(engine, "run_import", run_import)
+    runner = CliRunner()
+    counter = iter(range(10**6))
+
+    @settings(max_examples=25, deadline=None)
+    @given(ROWS)
+    def check(rows):
+        emails, phones, created = set(), set(), []
+        for n, (email, phone) in enumerate(rows):
+            if (email and email in emails) or (phone and phone in phones):
+                continue
+            created.append(f"L{n}")
+            emails.add(email)
+            phones.add(phone)
+        k = next(counter)
+        path = tmp_path / f"d{k}.csv"
+        path.write_text("name,email,mobile\n" + "".join(f"L{n},{e},{p}\n" for n, (e, p) in enumerate(rows)),
+                        encoding="utf-8")
+        env = {"CRM_DB": str(tmp_path / f"db{k}.sqlite")}
+        r = runner.invoke(app, ["lead", "import", str(path)], env=env)
+        assert r.exit_code == 0, r.stderr
+        got = [x["name"] for x in json.loads(runner.invoke(app, ["lead", "list", "--json", "--sort", "id"],
+                                                           env=env).stdout)]
+        db.dispose_all()
+        assert got == created
+
+    check()

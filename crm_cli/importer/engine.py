@@ -14,6 +14,7 @@ rolls back on --dry-run, on rejects without --allow-rejects, on any error and on
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from itertools import repeat
 from operator import itemgetter
 from dataclasses import asdict, dataclass, field
@@ -364,6 +365,18 @@ def _with_own_columns(names: tuple, rec: tuple, ext, custom) -> tuple:
     return tuple(out)
 
 
+def _unique_rows(pending: list, found: list[dict]) -> set[int]:
+    """Indexes of the rows none of whose key values another row of the chunk or a record has."""
+    clash: set[int] = set()
+    for pos, hits in enumerate(found):
+        values = [kv[pos] for _l, _r, _rec, kv in pending]
+        shared = {v for v, count in Counter(values).items() if count > 1 and v}
+        shared.update(v for v in hits if v)
+        if shared:
+            clash.update(i for i, v in enumerate(values) if v in shared)
+    return set(range(len(pending))) - clash
+
+
 def _key_getter(names: tuple, keys: tuple):
     """row tuple -> the values of the duplicate keys (None for a key the chunk has no column for)."""
     pos = [names.index(k) if k in names else None for k in keys]
@@ -397,7 +410,13 @@ def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, 
     new_by_ext: dict = {}                              # external id -> index in creates
     updates: dict[int, tuple] = {}
     restores: list[int] = []
-    for line, row, rec, kv in pending:
+    # Rows whose keys meet no other row's and no record's are new; only the others need the rules
+    # below, in file order (a skipped row does not claim its other keys). External ids: all rows.
+    easy = set() if ext_all else _unique_rows(pending, found)
+    for n, (line, row, rec, kv) in enumerate(pending):
+        if n in easy:
+            creates.append(rec)
+            continue
         ext = rec[x]
         target = None
         if ext:

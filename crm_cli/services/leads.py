@@ -96,9 +96,15 @@ def check_text(field: str, v):
     return v or None
 
 
+_PLAIN_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+
+
 def check_email(v):
     if not v:
         return None
+    low = v.lower()
+    if _PLAIN_EMAIL.fullmatch(low):  # the usual case: its key is itself, lower-cased
+        return low
     key = normalize.email_key(v)
     if not key or not _EMAIL_RE.fullmatch(key):
         raise ValueError(f"--email '{v}' is not an email address")
