@@ -105,6 +105,7 @@ def test_migrations_match_models(crm_env):
             "ix_leads_converted_opportunity_linked", "ix_leads_owner_status"} <= lead_indexes
     assert "ix_leads_owner_id" not in lead_indexes and "ix_leads_converted_customer_id" not in lead_indexes
     assert "ix_leads_external_id_present" in lead_indexes and "ix_leads_external_id" not in lead_indexes
+    assert {"ix_leads_campaign_present", "ix_leads_region_present", "ix_leads_industry_present"} <= lead_indexes
 
 
 def test_newer_database_is_refused(cli, crm_env):

@@ -5,9 +5,9 @@ table: 0.76 s without indexes, 1.84 s with the 17 it had then; building them aft
 when it started (and at least MIN_ROWS), the indexes the import itself does not read are dropped
 inside the import's transaction and created again, from their own saved SQL, before it commits.
 
-What the import reads stays indexed the whole time: unique indexes (they are constraints too),
-partial indexes (they only hold the few rows their WHERE selects), and every index whose first
-column is a duplicate key or `external_id`. (The batch's own index is rebuilt before the engine
+What the import reads stays indexed the whole time: unique indexes (they are constraints too) and
+every index whose first column is a duplicate key or `external_id`. Partial indexes (`col IS NOT
+NULL`) on columns the import leaves empty stay too: they cost nothing to keep. (The batch's own index is rebuilt before the engine
 reads the batch's rows back, for their history.)
 
 SQLite DDL is transactional, so a rollback (--dry-run, rejects, an error, Ctrl-C, a killed
@@ -34,21 +34,24 @@ class DeferredIndexes:
     def _q(self, name: str) -> str:
         return self.conn.dialect.identifier_preparer.quote(name)
 
-    def maybe_defer(self, rows_read: int) -> None:
+    def maybe_defer(self, rows_read: int, written) -> None:
         """Called before each chunk is written: drop the deferrable indexes once the import is big
-        enough (then never again: what it dropped, restore() creates)."""
+        enough (then never again: what it dropped, restore() creates). `written()` gives the
+        columns the chunk has values for: a partial index on a column the import leaves empty
+        costs nothing to keep, and would cost a table scan to build again."""
         if not self.enabled or rows_read < MIN_ROWS or rows_read < self.existing:
             return
+        written = written()
         self.enabled = False  # decide once
         sql = dict(self.conn.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
             (self.table,)).all())
         for _seq, name, unique, _origin, partial in self.conn.exec_driver_sql(
                 f"PRAGMA index_list({self._q(self.table)})").all():
-            if unique or partial or name not in sql:
+            if unique or name not in sql:
                 continue
             first = self.conn.exec_driver_sql(f"PRAGMA index_info({self._q(name)})").first()
-            if first is None or first[2] in self.keep:
+            if first is None or first[2] in self.keep or (partial and first[2] not in written):
                 continue
             self.dropped.append((name, sql[name]))
         for name, _sql in self.dropped:

@@ -198,7 +198,7 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
             pending: list = []
 
             def write(chunk: list, names: tuple) -> None:
-                deferred.maybe_defer(summary.read)
+                deferred.maybe_defer(summary.read, lambda: _written_columns(names, chunk))
                 _flush(conn, adapter, chunk, names, summary, reject, opts, base_row, now, user, History, seen)
                 progress.update(table.position(), summary.read, summary.rejected)
 
@@ -377,6 +377,22 @@ def _unique_rows(pending: list, found: list[dict]) -> set[int]:
     return set(range(len(pending))) - clash
 
 
+def _written_columns(names: tuple, pending: list) -> set[str]:
+    """The columns a chunk has a value for."""
+    recs = [rec for _l, _r, rec, _k in pending]
+    return {name for i, name in enumerate(names) if _has_value(recs, i)}
+
+
+def _has_value(rows: list, i: int) -> bool:
+    """Does any row have a value in column i?"""
+    if rows[0][i] is not None:
+        return True
+    try:
+        return set(map(itemgetter(i), rows)) != {None}  # fast, for hashable values
+    except TypeError:  # dicts (JSON columns)
+        return any(row[i] is not None for row in rows)
+
+
 def _key_getter(names: tuple, keys: tuple):
     """row tuple -> the values of the duplicate keys (None for a key the chunk has no column for)."""
     pos = [names.index(k) if k in names else None for k in keys]
@@ -497,9 +513,7 @@ def _fast_insert(conn, t, names: tuple, rows: list[tuple], constants: dict) -> N
     (psycopg) the rows go in with COPY.
     """
     dialect = conn.dialect
-    first = rows[0]
-    present = {name: i for i, name in enumerate(names)
-               if first[i] is not None or set(map(itemgetter(i), rows)) != {None}}
+    present = {name: i for i, name in enumerate(names) if _has_value(rows, i)}
     columns = [*present, *(c for c in constants if c not in present)]
     cache_key = (dialect.name, t.name, tuple(sorted(columns)))
     entry = _INSERTS.get(cache_key)

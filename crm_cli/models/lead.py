@@ -24,10 +24,10 @@ class Lead(Record, table=True):
     phone: str | None = Field(default=None, max_length=64)
     mobile: str | None = Field(default=None, max_length=64)
     source: str | None = Field(default=None, max_length=32, index=True)
-    campaign: str | None = Field(default=None, max_length=200, index=True)
+    campaign: str | None = Field(default=None, max_length=200)  # indexed: ix_leads_campaign_present
     city: str | None = Field(default=None, max_length=100)
-    region: str | None = Field(default=None, max_length=100, index=True)
-    industry: str | None = Field(default=None, max_length=100, index=True)
+    region: str | None = Field(default=None, max_length=100)  # indexed: ix_leads_region_present
+    industry: str | None = Field(default=None, max_length=100)  # indexed: ix_leads_industry_present
     notes: str | None = Field(default=None)
     # indexed by ix_leads_owner_status
     owner_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")

@@ -1,11 +1,13 @@
-"""leaner indexes for imports: partial indexes for external ids and lead conversion links, no
-separate index on leads.owner_id
+"""leaner indexes for imports: partial indexes for external ids, lead conversion links and the
+optional lead filters (campaign, region, industry); no separate index on leads.owner_id
 
 A lead links to what it was converted into; most leads never are, so a full index on each link
 holds a NULL for nearly every row. Partial indexes (linked rows only) still serve the lookups
 (a deleted customer's leads: `converted_customer_id = ?` implies IS NOT NULL) and cost nothing on
 insert. The same holds for external ids (only imported records have one): the unique index becomes
-a partial unique index, which still refuses a second record with the same id.
+a partial unique index, which still refuses a second record with the same id. And for the lead
+filters on columns many leads leave empty (campaign, region, industry): `--region X` is
+`region = ?`, which a partial index on `region IS NOT NULL` serves.
 ix_leads_owner_status (owner_id, status) already serves every owner_id lookup.
 
 Revision ID: 0006_lean_import_indexes
@@ -21,6 +23,7 @@ branch_labels = None
 depends_on = None
 
 LINKS = ("converted_customer_id", "converted_contact_id", "converted_opportunity_id")
+OPTIONAL = ("campaign", "region", "industry")  # lead list filters on columns many leads leave empty
 IMPORTABLE = ("leads", "customers", "contacts", "opportunities")
 
 
@@ -36,9 +39,17 @@ def upgrade() -> None:
         where = sa.text(f"{column} IS NOT NULL")
         op.create_index(f"ix_leads_{column.removesuffix('_id')}_linked", "leads", [column],
                         sqlite_where=where, postgresql_where=where)
+    for column in OPTIONAL:
+        op.drop_index(f"ix_leads_{column}", table_name="leads")
+        where = sa.text(f"{column} IS NOT NULL")
+        op.create_index(f"ix_leads_{column}_present", "leads", [column], sqlite_where=where,
+                        postgresql_where=where)
 
 
 def downgrade() -> None:
+    for column in OPTIONAL:
+        op.drop_index(f"ix_leads_{column}_present", table_name="leads")
+        op.create_index(f"ix_leads_{column}", "leads", [column])
     for column in LINKS:
         op.drop_index(f"ix_leads_{column.removesuffix('_id')}_linked", table_name="leads")
         op.create_index(f"ix_leads_{column}", "leads", [column])
