@@ -24,7 +24,9 @@ def _strip(records):
     return [{k: v for k, v in r.items() if k not in drop} for r in records]
 
 
-def test_lead_round_trip(cli, tmp_path, monkeypatch):
+def test_lead_round_trip_into_a_fresh_database(cli, tmp_path, monkeypatch):
+    from crm_cli import db
+
     cli("user", "add", "alice", ok=True)
     cli("lead", "add", "王芳", "--company", "深圳云帆科技有限公司", "--title", "采购经理", "--mobile", "+86 139 2222 3333",
         "--email", "wf@yf.cn", "--source", "trade-show", "--campaign", "展会 2026", "--city", "深圳",
@@ -33,19 +35,25 @@ def test_lead_round_trip(cli, tmp_path, monkeypatch):
     cli("lead", "add", "Bob", "--phone", "-5551234", "--source", "web", "--status", "working", ok=True)
     cli("lead", "add", "Carol", "--source", "web", ok=True)
     cli("lead", "disqualify", "Carol", "--reason", "no budget", ok=True)
+    cli("lead", "add", "Dan", "--company", "Dan Co", "--source", "referral", ok=True)
+    cli("lead", "convert", "Dan", "--new-customer", ok=True)
     before = cli.json("lead", "list")
     f = tmp_path / "leads.csv"
     cli("lead", "export", "--output", str(f), ok=True)
-    # import into a second, empty database (same backend)
-    cli("import", "undo", "1", "--yes")  # no batch yet: fails harmlessly
-    for lead in before:
-        cli("lead", "delete", str(lead["id"]), "--yes", ok=True)
-    assert cli.json("lead", "list") == []
+    # a second, empty database: import is the first command there (you are registered by it)
+    db.dispose_all()
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "fresh.db"))
+    cli("user", "add", "alice", ok=True)
     out = json.loads(cli("lead", "import", str(f), "--json", ok=True).stdout)
-    # ext-1 comes back from the trash (upsert key), the two others are created again
-    assert (out["created"], out["updated"], out["rejected"]) == (2, 1, 0)
+    assert (out["created"], out["updated"], out["rejected"]) == (4, 0, 0)
     after = sorted(cli.json("lead", "list"), key=lambda r: r["name"])
-    assert _strip(after) == _strip(sorted(before, key=lambda r: r["name"]))
+    drop = {"converted_customer_id", "converted_contact_id"}  # the customer it became is not in the file
+    assert [{k: v for k, v in r.items() if k not in drop} for r in _strip(after)] == \
+        [{k: v for k, v in r.items() if k not in drop} for r in _strip(sorted(before, key=lambda r: r["name"]))]
+    assert [(r["name"], r["status"], r["owner"]) for r in after] == [
+        ("Bob", "working", "tester"), ("Carol", "disqualified", "tester"), ("Dan", "converted", "tester"),
+        ("王芳", "new", "alice")]
+    db.dispose_all()
 
 
 def test_customer_and_contact_round_trip(cli, tmp_path):

@@ -131,13 +131,12 @@ def test_ragged_rows_reported(cli, tmp_path):
 def test_stdin(cli):
     r = cli("lead", "import", "-", input="name,email\nA,a@x.cn\n", ok=True)
     assert "stdin: imported" in r.stderr
+    assert [(x["name"], x["email"]) for x in cli.json("lead", "list")] == [("A", "a@x.cn")]
 
 
 def test_bad_files_clear_errors_change_nothing(cli, tmp_path):
-    import os
-
     cases = {
-        "junk.bin": (os.urandom(2000) + b"\x00\x01", "looks binary"),
+        "junk.bin": (bytes(range(1, 256)) * 8 + b"\x00\x01", "looks binary"),  # no BOM, NULs
         "empty.csv": (b"", "is empty"),
         "header.csv": (b"Name,Email\n", "has a header but no rows"),
         "dup.csv": (b"Name,Email,email\nA,a@b.cn,c@d.cn\n", "the column 'email' appears twice"),
@@ -217,3 +216,11 @@ def test_unclosed_quote_is_refused_not_swallowed(cli, tmp_path):
     ok = write(tmp_path, "ok.csv", 'name,company,notes\nA,X,"two\nlines"\nB,Y,"says ""hi"""\n')
     cli("lead", "import", ok, ok=True)
     assert [x["notes"] for x in cli.json("lead", "list", "--sort", "id")] == ["two\nlines", 'says "hi"']
+
+
+def test_import_list_filters_by_entity(cli, tmp_path):
+    cli("lead", "import", write(tmp_path, "l.csv", LEADS), ok=True)
+    assert [b["entity"] for b in cli.json("import", "list", "--entity", "lead")] == ["lead"]
+    assert cli.json("import", "list", "--entity", "customer") == []
+    r = cli("import", "list", "--entity", "planet")
+    assert r.exit_code == 2 and r.stderr == "crm: error: --entity must be one of lead, customer, contact, opp, not 'planet'\n"

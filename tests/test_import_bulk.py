@@ -142,17 +142,18 @@ def test_lead_rules_column_at_a_time(cli, tmp_path):
     f = write(tmp_path, "rules.csv", text)
     r = cli("lead", "import", f, "--campaign", "expo", "--allow-rejects", "--rejects", str(tmp_path / "bad.csv"),
             ok=True)
-    assert "created 3" in r.stderr and "rejected 6" in r.stderr
+    assert "created 4" in r.stderr and "rejected 5" in r.stderr
     reasons = [row[-1] for row in csv.reader(open(tmp_path / "bad.csv", encoding="utf-8"))][1:]
     assert reasons == ["--name is longer than 200 characters", "--mobile '12ab' is not a phone number",
                        "--phone '12' is not a phone number",
-                       "status 'converted' cannot be imported; import as qualified and convert",
                        "--status must be one of new, working, qualified, disqualified, converted, not 'pending'",
                        "no user 'bob'"]
     got = [(x["name"], x["status"], x["disqualify_reason"], x["owner"], x["campaign"])
            for x in cli.json("lead", "list", "--sort", "id")]
-    assert got == [("Only Co", "new", None, "tester", "expo"), ("Dis", "disqualified", "no budget", "alice", "expo"),
-                   ("Work", "working", None, "tester", "own")]
+    assert got == [("Only Co", "new", None, "tester", "expo"), ("Conv", "converted", None, "tester", "expo"),
+                   ("Dis", "disqualified", "no budget", "alice", "expo"), ("Work", "working", None, "tester", "own")]
+    r = cli("lead", "convert", "Conv", "--new-customer")
+    assert r.exit_code == 4 and "lead 2 is converted; it cannot be converted" in r.stderr
 
 
 @settings(max_examples=200, deadline=None)

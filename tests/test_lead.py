@@ -154,12 +154,14 @@ def test_convert_duplicate_customer_needs_choice(cli):
 
 
 def test_convert_with_opportunity(cli):
-    pytest.importorskip("crm_cli.services.opportunities")
     cli("lead", "add", "Jane", "--company", "Acme", "--source", "web", "--campaign", "spring", ok=True)
     out = cli.json("lead", "convert", "Jane", "--opp", "Acme pilot", "--amount", "120000")
     assert out["opportunity_id"] == 1
     lead = cli.json("lead", "show", "Jane")
-    assert lead["converted_opportunity_id"] == 1
+    assert lead["converted_opportunity_id"] == 1 and lead["status"] == "converted"
+    opp = cli.json("opp", "show", "1")
+    assert (opp["title"], opp["amount"], opp["currency"], opp["customer"], opp["source"], opp["campaign"],
+            opp["lead_id"]) == ("Acme pilot", "120000.00", "CNY", "Acme", "web", "spring", 1)
 
 
 def test_convert_bad_amount_changes_nothing(cli):

@@ -19,8 +19,6 @@ def blocks():
         first = body.strip().splitlines()[0]
         if first.startswith("pip install") or "CRM_DATABASE_URL=postgresql" in body or first.startswith("#"):
             continue
-        if re.match(r"^[0-9*]", first):  # a crontab line, checked in its own test
-            continue
         out.append(body)
     return out
 

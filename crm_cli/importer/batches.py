@@ -9,8 +9,13 @@ from crm_cli.models.lead import ImportBatch
 
 
 def list_batches(session, entity: str | None = None, limit: int | None = None) -> list[dict]:
+    from crm_cli.errors import UsageError
+    from crm_cli.importer.adapters import ADAPTERS
+
     q = select(ImportBatch).order_by(ImportBatch.id.desc())
     if entity:
+        if entity not in ADAPTERS:
+            raise UsageError(f"--entity must be one of {', '.join(ADAPTERS)}, not '{entity}'")
         q = q.where(ImportBatch.entity == entity)
     if limit is not None:
         q = q.limit(limit)

@@ -121,9 +121,9 @@ class LeadAdapter(Adapter):
         from crm_cli.models import User
         from crm_cli.services import identity, leads
 
-        self.users = {h.lower(): (i, a) for i, h, a in session.execute(select(User.id, User.handle, User.active))}
         d = opts.defaults
-        self.default_owner = identity.user_ref(session, d.get("owner")).id
+        self.default_owner = identity.user_ref(session, d.get("owner")).id  # registers you on first use
+        self.users = {h.lower(): (i, a) for i, h, a in session.execute(select(User.id, User.handle, User.active))}
         self.default_source = leads.normalise_source(d["source"]) if d.get("source") else None
         self.default_campaign = d.get("campaign")
         st = (d.get("status") or "new").lower()
@@ -190,12 +190,11 @@ class LeadAdapter(Adapter):
         return hit
 
     def _status(self, text: str) -> str:
+        # 'converted' is accepted: an exported converted lead comes back as converted (its links
+        # to the customer it became are not in the file), and cannot be converted a second time
         from crm_cli.services import leads as L
 
-        status = L.check_status(text)
-        if status == "converted":
-            raise ValueError("status 'converted' cannot be imported; import as qualified and convert")
-        return status
+        return L.check_status(text)
 
     def _owner(self, handle: str) -> int:
         hit = self.users.get(handle.lower())

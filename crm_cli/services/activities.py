@@ -655,8 +655,8 @@ def show_record(session, a: Activity, now: datetime) -> dict:
     owner = session.execute(select(User.handle).where(User.id == a.owner_id)).scalar_one_or_none()
     cust = session.execute(select(Customer.name).where(Customer.id == a.customer_id)).scalar_one_or_none()
     rec = record(a, owner, cust, now)
-    if a.contact_id:
-        rec["contact"] = session.execute(select(Contact.name).where(Contact.id == a.contact_id)).scalar()
+    rec["contact"] = (session.execute(select(Contact.name).where(Contact.id == a.contact_id)).scalar()
+                      if a.contact_id else None)  # always there: JSON field names are a contract
     return rec
 
 
