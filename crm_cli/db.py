@@ -165,13 +165,19 @@ def session_scope() -> Iterator:
 
     from crm_cli.services import audit
 
+    from crm_cli import output
+
     session = Session(get_engine(), expire_on_commit=False)
     audit.attach(session)
+    output.hold()  # messages about the change wait for the commit
+    committed = False
     try:
         yield session
         session.commit()
+        committed = True
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+        output.release(committed)

@@ -63,6 +63,12 @@ def handle(exc: BaseException, debug: bool = False) -> int:
     if isinstance(exc, CrmError):
         print(f"crm: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    if isinstance(exc, BrokenPipeError):  # `crm lead list | head -1`: the reader has all it wanted
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # and the final flush at exit must not fail either
+        return OK
     if isinstance(exc, KeyboardInterrupt):
         print("crm: interrupted; nothing was written", file=sys.stderr)
         return 130

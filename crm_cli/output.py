@@ -277,14 +277,44 @@ def emit_record(record: dict, fmt: Format | str | None = None, as_json: bool = F
                                                      for c in cols) + "\n")
 
 
+# Messages about a change are held while its transaction is open (db.session_scope) and printed
+# when it commits: "lead 2 is qualified" must not appear when the commit then fails.
+_held: list[tuple] = []
+_depth = 0
+
+
+def hold() -> None:
+    global _depth
+    _depth += 1
+
+
+def release(committed: bool) -> None:
+    """End of a transaction: print what was held (after a commit) or forget it (after a rollback)."""
+    global _depth
+    _depth = max(0, _depth - 1)
+    if _depth:
+        return
+    held, _held[:] = list(_held), []
+    if committed:
+        for stream, text in held:
+            print(text, file=stream)
+
+
+def _say(stream, text) -> None:
+    if _depth:
+        _held.append((stream, text))
+    else:
+        print(text, file=stream)
+
+
 def info(message: str) -> None:
-    """A message for people: stderr, never stdout."""
-    print(message, file=sys.stderr)
+    """A message for people: stderr, never stdout (held until the open transaction commits)."""
+    _say(sys.stderr, message)
 
 
 def created(entity: str, ident: int, label: str, quiet: bool) -> None:
     """Report a new record: the bare id on stdout with -q, a sentence on stderr otherwise."""
     if quiet:
-        print(ident)
+        _say(sys.stdout, ident)
     else:
         info(f"created {entity} {ident}: {label}")

@@ -303,3 +303,12 @@ def test_subprocess_activity_list(run):
     assert p.returncode == 3 and p.stdout == "" and p.stderr == "crm: error: no activity with id 9 (see 'crm activity list')\n"
     p = run("activity", "list", "--json", env=env)
     assert p.returncode == 0 and [a["id"] for a in json.loads(p.stdout)] == [1]
+
+
+def test_no_success_message_for_a_change_rolled_back(cli):
+    """'done' is not reported when the follow-up's date is bad and the whole change is rolled back."""
+    aid = cli.id(*NOW, "activity", "add", "Call back", "--due", "today 10:00")
+    r = cli(*NOW, "activity", "done", str(aid), "--next", "blursday")
+    assert r.exit_code == 2 and r.stdout == "" and r.stderr.count("\n") == 1 and "done:" not in r.stderr
+    assert r.stderr.startswith("crm: error: ")
+    assert cli.json(*NOW, "activity", "show", str(aid))["status"] == "planned"

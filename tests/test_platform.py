@@ -143,3 +143,20 @@ def test_tab_completion_lists_groups_without_heavy_imports(run):
                 if f"| {m}\n" in p.stderr]
     p = run(env={"_CRM_COMPLETE": "complete_bash", "COMP_WORDS": "crm customer li", "COMP_CWORD": "2"})
     assert p.stdout.split() == ["list"]
+
+
+def test_reader_closing_the_pipe_is_not_an_error(crm_env, run, tmp_path):
+    """`crm lead export | head -1`: exit 0, nothing on stderr, once the reader has stopped reading."""
+    import subprocess
+
+    from conftest import CRM_BIN
+
+    f = tmp_path / "many.csv"
+    f.write_text("name,notes\n" + "".join(f"Lead {i},{'x' * 200}\n" for i in range(2000)), encoding="utf-8")
+    run("lead", "import", f, check=True)
+    proc = subprocess.Popen([CRM_BIN, "lead", "export"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=crm_env)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # like `head -1`
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0 and first.startswith(b"id,") and err == b""
