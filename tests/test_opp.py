@@ -201,3 +201,16 @@ def test_subprocess_exact_output_and_errors(run):
     p = run("opp", "move", "1", "--stage", "Nope")
     assert p.returncode == 3 and p.stderr.count("\n") == 1
     assert json.loads(run("opp", "show", "1", "--json", check=True).stdout)["stage"] == "Qualification"
+
+
+def test_where_reads_amounts_and_dates_like_their_columns(cli):
+    cli("customer", "add", "Acme", ok=True)
+    for title, amount in (("Big", "2000000"), ("Small", "45000"), ("Yen", "JPY 5000000")):
+        cli("opp", "add", title, "--customer", "Acme", "--amount", amount, ok=True)
+    titles = [o["title"] for o in cli.json("opp", "list", "--where", "amount>1000000", "--sort", "id")]
+    assert titles == ["Big", "Yen"]  # a million in each deal's own currency, not in cents
+    assert [o["title"] for o in cli.json("opp", "list", "--where", "created_at<tomorrow", "--sort", "id")] == \
+        ["Big", "Small", "Yen"]
+    assert cli.json("opp", "list", "--where", "created_at>tomorrow") == []
+    r = cli("opp", "list", "--where", "created_at>blursday")
+    assert r.exit_code == 2 and r.stderr.startswith("crm: error: --where created_at: cannot read 'blursday' as a date")

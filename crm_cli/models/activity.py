@@ -27,6 +27,7 @@ from crm_cli.models.base import CustomJSON, Record, UTCDateTime
 class Activity(Record, table=True):
     __tablename__ = "activities"
     __entity__ = "activity"
+    __money__ = {"cost": "cost_currency"}  # amount column -> its currency column (for --where)
     __table_args__ = (
         Index("ix_activities_owner_status_due", "owner_id", "status", "due_at"),
         Index("ix_activities_status_due", "status", "due_at"),

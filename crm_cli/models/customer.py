@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 class Customer(Record, table=True):
     __tablename__ = "customers"
     __entity__ = "customer"
+    __money__ = {"credit_limit": "currency"}  # amount column -> its currency column (for --where)
     __table_args__ = (
         Index("ix_customers_owner_status", "owner_id", "status"),
     )

@@ -54,6 +54,7 @@ class Competitor(Record, table=True):
 class Opportunity(Record, table=True):
     __tablename__ = "opportunities"
     __entity__ = "opp"
+    __money__ = {"amount": "currency"}  # amount column -> its currency column (for --where)
     __table_args__ = (
         # the funnel and forecast aggregates read only these columns (covering indexes)
         Index("ix_opps_funnel", "pipeline_id", "deleted_at", "status", "stage_id", "currency", "amount",

@@ -76,6 +76,39 @@ def parse_sets(session, entity: str, items: list[str] | None, current: dict | No
     return result
 
 
+def _column_value(model, key: str, raw: str, op: str):
+    """A --where value read the way the column stores it: dates and times through the one date
+    parser, amounts through the money parser (in each row's own currency), whole numbers as such."""
+    from sqlalchemy import Date, DateTime, case
+
+    from crm_cli import dates, money
+
+    col = getattr(model, key)
+    if op == "~":
+        return raw
+    kind = col.type.impl if hasattr(col.type, "impl") else col.type
+    option = f"--where {key}"
+    if isinstance(kind, DateTime):
+        return dates.parse_datetime(raw, option=option)
+    if isinstance(kind, Date):
+        return dates.parse_date(raw, option=option)
+    currency_col = getattr(model, "__money__", {}).get(key)
+    if currency_col:
+        # "amount>1000000" means a million in the row's currency: minor units differ (JPY 0, CNY 2)
+        amount = money.parse_money(raw, option=option).decimal
+        currency = getattr(model, currency_col)
+        minor = {e: int(amount.scaleb(e)) for e in set(money.EXPONENT.values()) | {2}}
+        odd = [(currency.in_([c for c, e in money.EXPONENT.items() if e == exp]), minor[exp])
+               for exp in sorted(minor) if exp != 2]
+        return case(*odd, else_=minor[2]) if odd else minor[2]
+    if str(col.type).upper().startswith(("INTEGER", "BIGINT")):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValidationError(f"{option}: '{raw}' is not a whole number") from None
+    return raw
+
+
 _WHERE_RE = re.compile(r"^\s*([^=!<>~]+?)\s*(=|!=|>=|<=|>|<|~)\s*(.*)$")
 
 
@@ -93,12 +126,7 @@ def where_clauses(session, model, items: list[str] | None) -> list:
         key, op, raw = m.groups()
         if key in model.__table__.c and key != "custom":
             col = getattr(model, key)
-            value: object = raw
-            if str(col.type).upper().startswith(("INTEGER", "BIGINT")):
-                try:
-                    value = int(raw)
-                except ValueError:
-                    raise ValidationError(f"--where {key}: '{raw}' is not a whole number") from None
+            value = _column_value(model, key, raw, op)
         else:
             type_ = types.get(key, "text")
             expr = model.custom[key]
