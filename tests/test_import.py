@@ -224,3 +224,13 @@ def test_import_list_filters_by_entity(cli, tmp_path):
     assert cli.json("import", "list", "--entity", "customer") == []
     r = cli("import", "list", "--entity", "planet")
     assert r.exit_code == 2 and r.stderr == "crm: error: --entity must be one of lead, customer, contact, opp, not 'planet'\n"
+
+
+def test_unclosed_quote_in_a_cr_only_file_and_rejects_over_the_input(cli, tmp_path):
+    f = write(tmp_path, "cr.csv", 'name,company\r"A,B\rC,D\r')
+    r = cli("lead", "import", f)
+    assert r.exit_code == 2 and "line 2: a quoted field is never closed" in r.stderr
+    f = write(tmp_path, "r.csv", "name,email\nA,a@x.cn\n")
+    r = cli("lead", "import", f, "--rejects", f)
+    assert r.exit_code == 2 and "is the file being imported" in r.stderr
+    assert open(f, encoding="utf-8").read() == "name,email\nA,a@x.cn\n" and cli.json("lead", "list") == []

@@ -280,3 +280,42 @@ def test_duplicate_rules_match_a_row_by_row_oracle(crm_env, tmp_path, monkeypatc
         assert got == created
 
     check()
+
+
+def test_reimport_keeps_what_the_file_does_not_say(cli, tmp_path):
+    """Defaults (--owner, --status, --source, --campaign) are for new records only: an update by
+    external id changes only the columns the file has."""
+    cli("user", "add", "alice", ok=True)
+    first = "External ID,Name,Company,Owner,Status,Lead Source,Campaign\nx1,Ann,Acme,alice,qualified,web,spring\n"
+    cli("lead", "import", write(tmp_path, "a.csv", first), ok=True)
+    again = "External ID,Name,Company,Title\nx1,Ann,Acme,CEO\nx2,Bo,Beta,\n"
+    out = json.loads(cli("lead", "import", write(tmp_path, "b.csv", again), "--campaign", "fall", "--json",
+                         ok=True).stdout)
+    assert (out["created"], out["updated"]) == (1, 1)
+    got = [(x["name"], x["title"], x["owner"], x["status"], x["source"], x["campaign"])
+           for x in cli.json("lead", "list", "--sort", "id")]
+    assert got == [("Ann", "CEO", "alice", "qualified", "web", "spring"), ("Bo", None, "tester", "new", None, "fall")]
+    cli("customer", "import", write(tmp_path, "c.csv", "External ID,Name,Status,Owner\nc1,Acme,active,alice\n"),
+        ok=True)
+    cli("customer", "import", write(tmp_path, "c2.csv", "External ID,Name,Industry\nc1,Acme,steel\n"), ok=True)
+    acme = cli.json("customer", "show", "Acme")
+    assert (acme["status"], acme["owner"], acme["industry"]) == ("active", "alice", "steel")
+    r = cli("customer", "import", write(tmp_path, "c3.csv", "Name\nNew Co\n"), "--status", "bogus")
+    assert r.exit_code == 2 and r.stderr.startswith("crm: error: --status:")
+
+
+def test_a_row_that_updates_a_record_claims_its_keys(cli, tmp_path):
+    cli("lead", "import", write(tmp_path, "a.csv", "External ID,Name,Email\nX1,Ann,old@x.cn\n"), ok=True)
+    text = "External ID,Name,Email\nX1,Ann B,ann@x.cn\n,Ann C,ann@x.cn\n"
+    out = json.loads(cli("lead", "import", write(tmp_path, "b.csv", text), "--json", ok=True).stdout)
+    assert (out["created"], out["updated"], out["skipped"]) == (0, 1, 1)
+    assert [(x["name"], x["email"]) for x in cli.json("lead", "list")] == [("Ann B", "ann@x.cn")]
+
+
+def test_restored_record_keys_are_looked_up(cli, tmp_path, small_chunks):
+    cli("lead", "add", "T", "--email", "e@x.cn", "--external-id", "X", ok=True)
+    cli("lead", "delete", "T", "--yes", ok=True)
+    text = "External ID,Name,Email\nX,T,e@x.cn\n,Filler,f@x.cn\n,Dup,e@x.cn\n"
+    out = json.loads(cli("lead", "import", write(tmp_path, "r.csv", text), "--json", ok=True).stdout)
+    assert (out["created"], out["updated"], out["skipped"]) == (1, 1, 1)
+    assert sorted(x["name"] for x in cli.json("lead", "list")) == ["Filler", "T"]

@@ -65,8 +65,14 @@ class Adapter:
         """Once per import, before the first row."""
 
     def clean(self, raw: dict[str, str]) -> dict:
-        """Field texts -> table columns; raise RowError to reject."""
+        """Field texts -> table columns; raise RowError to reject. A field the file does not give
+        stays None (an update leaves it as it is); defaults for new records: insert_defaults()."""
         raise NotImplementedError
+
+    def insert_defaults(self) -> dict:
+        """Column values for new records whose row leaves them empty (--owner, --status...); never
+        applied to an existing record a row updates."""
+        return {}
 
     def clean_columns(self, fields: dict[str, list], n: int, skip: set[int]) -> Cleaned:
         """A chunk at once: field -> values (None where empty) for n rows -> the table columns'

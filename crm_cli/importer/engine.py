@@ -14,6 +14,7 @@ rolls back on --dry-run, on rejects without --allow-rejects, on any error and on
 from __future__ import annotations
 
 import csv
+import os
 from collections import Counter
 from itertools import repeat
 from operator import itemgetter
@@ -158,6 +159,8 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
     user = context.current_handle()
     rejects_fh = rejects_writer = None
     if opts.rejects:
+        if path != "-" and os.path.exists(opts.rejects) and os.path.samefile(opts.rejects, path):
+            raise UsageError(f"--rejects {opts.rejects} is the file being imported", "name another file")
         try:
             rejects_fh = open(opts.rejects, "w", newline="", encoding="utf-8")
         except OSError as exc:
@@ -193,6 +196,7 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
             base_row["import_batch_id"] = batch_id
             adapter.session, adapter.opts = session, opts
             adapter.prepare(session, opts)
+            base_row.update(adapter.insert_defaults())  # filled in only where a new row is empty
             deferred = DeferredIndexes(conn, model_t.name, set(keys))
             seen = _seen_keys(conn, adapter)
             pending: list = []
@@ -365,6 +369,13 @@ def _with_own_columns(names: tuple, rec: tuple, ext, custom) -> tuple:
     return tuple(out)
 
 
+def _claim(new_by_key: list[dict], kv, i: int, line: int) -> None:
+    """The new row at creates[i] (from `line`) now holds these key values."""
+    for by_value, value in zip(new_by_key, kv):
+        if value and value not in by_value:
+            by_value[value] = (i, line)
+
+
 def _unique_rows(pending: list, found: list[dict]) -> set[int]:
     """Indexes of the rows none of whose key values another row of the chunk or a record has."""
     clash: set[int] = set()
@@ -408,6 +419,7 @@ def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, 
     t = adapter.model.__table__
     keys = adapter.keys
     x = names.index("external_id")
+    label = names.index(adapter.label) if adapter.label in names else None
     # 1. existing records by external id (trashed ones too: a re-import brings them back)
     ext_all = {rec[x] for _l, _r, rec, _k in pending if rec[x]}
     ext_ids = _padded(seen[-1].to_look_up(ext_all))
@@ -440,12 +452,15 @@ def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, 
                 i = new_by_ext[ext]
                 creates[i] = _merge(names, creates[i], rec)
                 summary.updated += 1
+                _claim(new_by_key, kv, i, line)
                 continue
             hit = by_ext.get(ext)
             if hit:
                 target = hit[0]
                 if hit[1] is not None:
                     restores.append(target)
+                    for keys_seen in seen:  # its keys were never in the Bloom filter: look all up
+                        keys_seen.all = True
         if target is None:
             dup = None
             for pos, value in enumerate(kv):
@@ -471,6 +486,7 @@ def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, 
                     if where == "new":
                         creates[what[0]] = _merge(names, creates[what[0]], rec)
                         summary.updated += 1
+                        _claim(new_by_key, kv, what[0], line)
                         continue
                     if what[0] == adapter.entity:
                         target = what[1]
@@ -483,14 +499,15 @@ def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, 
                 summary.updated += 1
             else:
                 updates[target] = rec
+            for hits, value in zip(found, kv):  # later rows with these keys are duplicates of it
+                if value and value not in hits:
+                    hits[value] = (adapter.entity, target, rec[label] if label is not None else "")
             continue
         i = len(creates)
         creates.append(rec)
         if ext:
             new_by_ext[ext] = i
-        for by_value, value in zip(new_by_key, kv):
-            if value and value not in by_value:
-                by_value[value] = (i, line)
+        _claim(new_by_key, kv, i, line)
     if updates:
         _apply_updates(conn, adapter, t, {ident: dict(zip(names, rec)) for ident, rec in updates.items()},
                        set(restores), summary, now, user, History)

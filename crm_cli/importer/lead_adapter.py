@@ -164,14 +164,14 @@ class LeadAdapter(Adapter):
         phone_keys = _each(phone, partial(_phone_key, "phone"), errors, memo=False)
         mobile_keys = _each(mobile, partial(_phone_key, "mobile"), errors, memo=False)
         out["phone"], out["mobile"] = phone, mobile
-        out["source"] = _each(col("source"), self._source, errors, self.default_source)
-        status = _each(col("status"), self._status, errors, self.default_status)
+        # empty cells stay None: an update keeps the record's value; new records get insert_defaults()
+        out["source"] = _each(col("source"), self._source, errors)
+        status = _each(col("status"), self._status, errors)
         out["status"] = status
         reasons = col("disqualify_reason")
-        out["disqualify_reason"] = [r if s == "disqualified" else None for r, s in zip(reasons, status)]
-        if self.default_campaign is not None:
-            out["campaign"] = [c if c is not None else self.default_campaign for c in out["campaign"]]
-        out["owner_id"] = _each(col("owner"), self._owner, errors, self.default_owner)
+        out["disqualify_reason"] = [r if (s or self.default_status) == "disqualified" else None
+                                    for r, s in zip(reasons, status)]
+        out["owner_id"] = _each(col("owner"), self._owner, errors)
         out["email_key"] = out["email"]
         out["phone_key"] = [m or p for m, p in zip(mobile_keys, phone_keys)]
         known = self.company_keys
@@ -180,6 +180,11 @@ class LeadAdapter(Adapter):
         for i, reason in errors.items():
             rows[i] = RowError(reason) if reason else None
         return Cleaned(tuple(out), rows)
+
+    def insert_defaults(self) -> dict:
+        defaults = {"status": self.default_status, "owner_id": self.default_owner,
+                    "source": self.default_source, "campaign": self.default_campaign}
+        return {k: v for k, v in defaults.items() if v is not None}
 
     def _source(self, text: str) -> str:
         hit = self.sources.get(text)

@@ -54,8 +54,15 @@ class CustomerAdapter(Adapter):
 
         self.users = {h.lower(): i for i, h in session.execute(select(User.id, User.handle))}
         self.default_owner = identity.user_ref(session, opts.defaults.get("owner")).id
-        self.default_status = opts.defaults.get("status")
         self.In, self.PydanticError = customers.CustomerIn, PydanticError
+        self.default_status = opts.defaults.get("status")
+        if self.default_status:
+            from crm_cli.errors import ValidationError
+
+            try:
+                self.default_status = self.In.model_validate({"status": self.default_status.lower()}).status
+            except PydanticError as exc:
+                raise ValidationError(f"--status: {_pydantic_reason(exc)}") from None
 
     def clean(self, raw: dict) -> dict:
         from crm_cli.money import parse_money
@@ -63,8 +70,6 @@ class CustomerAdapter(Adapter):
         owner = raw.pop("owner", None)
         limit = raw.pop("credit_limit", None)
         raw.pop("external_id", None)
-        if self.default_status and "status" not in raw:
-            raw["status"] = self.default_status
         if "status" in raw:
             raw["status"] = raw["status"].lower()
         try:
@@ -72,7 +77,7 @@ class CustomerAdapter(Adapter):
         except self.PydanticError as exc:
             raise RowError(_pydantic_reason(exc)) from None
         rec = data.model_dump()
-        rec["status"] = rec["status"] or "prospect"
+
         if limit:
             m = parse_money(limit, option="credit_limit")
             rec["credit_limit"], rec["currency"] = m.minor, m.currency
@@ -82,9 +87,12 @@ class CustomerAdapter(Adapter):
         rec["phone_key"] = normalize.phone_key(rec["phone"])
         return rec
 
+    def insert_defaults(self) -> dict:
+        return {"status": (self.default_status or "prospect").lower(), "owner_id": self.default_owner}
+
     def _owner(self, owner):
         if not owner:
-            return self.default_owner
+            return None  # new records: insert_defaults()
         hit = self.users.get(owner.lower())
         if hit is None:
             raise RowError(f"no user '{owner}'")

@@ -178,7 +178,7 @@ class _RecordLines:
 
     def unclosed_quote(self, delimiter: str) -> bool:
         try:
-            for _row in csv.reader(io.StringIO("".join(self.last)), delimiter=delimiter, strict=True):
+            for _row in csv.reader(io.StringIO("".join(self.last), newline=""), delimiter=delimiter, strict=True):
                 pass
         except csv.Error as exc:
             return "unexpected end of data" in str(exc)
@@ -261,6 +261,7 @@ def open_table(path: str, encoding: str | None = None, delimiter: str | None = N
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
     header = [h.strip().strip('"').strip() for h in header]
+    record.done(reader.line_num)  # the header's lines are not part of the first record
 
     def chunks(size: int):
         """Up to `size` non-blank rows at a time, with the line each starts on."""
