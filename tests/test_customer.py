@@ -150,3 +150,16 @@ def test_subprocess_entry_point(run):
     p = run("customer", "show", "nope")
     assert p.returncode == 3 and p.stdout == "" and p.stderr.startswith("crm: error: no customer 'nope'")
     assert "Traceback" not in p.stderr
+
+
+def test_delete_takes_the_customers_opportunities_to_the_trash_and_restore_brings_them_back(cli):
+    cli("customer", "add", "Acme", ok=True)
+    cli("contact", "add", "Zhou", "--customer", "Acme", ok=True)
+    cli("opp", "add", "Deal", "--customer", "Acme", "--amount", "100", ok=True)
+    r = cli("customer", "delete", "Acme", "--yes", ok=True)
+    assert r.stderr == "customer 1 'Acme' and 1 contact(s), 1 opp(s) moved to the trash (crm customer restore 1)\n"
+    assert cli.json("opp", "list") == [] and cli.json("contact", "list") == []
+    assert sorted(t["entity"] for t in cli.json("trash", "list")) == ["contact", "customer", "opp"]
+    r = cli("customer", "restore", "Acme", ok=True)
+    assert r.stderr == "restored customer 1 'Acme' and 1 contact(s), 1 opp(s)\n"
+    assert [o["title"] for o in cli.json("opp", "list")] == ["Deal"] and cli.json("trash", "list") == []

@@ -152,7 +152,7 @@ def edit(
 
 @app.command("delete")
 def delete(ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
-    """Move a customer (and its contacts) to the trash; `crm customer restore` brings it back."""
+    """Move a customer (with its contacts and opportunities) to the trash; `crm customer restore` brings it back."""
     from crm_cli import context, db, prompts
     from crm_cli.output import info
     from crm_cli.services import customers, resolve
@@ -160,14 +160,14 @@ def delete(ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do n
     with db.session_scope() as s:
         c = resolve.get(s, customers.Customer, ref)
         prompts.confirm(f"Delete customer {c.id} '{c.name}'?", yes)
-        n = customers.soft_delete(s, c, context.now())
-        info(f"customer {c.id} '{c.name}' and {n} contact(s) moved to the trash "
+        moved = customers.soft_delete(s, c, context.now())
+        info(f"customer {c.id} '{c.name}' and {customers.describe_moved(moved)} moved to the trash "
              f"(crm customer restore {c.id})")
 
 
 @app.command("restore")
 def restore(ref: Annotated[str, typer.Argument(help="Customer id.")]) -> None:
-    """Bring a deleted customer (and the contacts deleted with it) back from the trash."""
+    """Bring a deleted customer (and the contacts and opportunities deleted with it) back from the trash."""
     from crm_cli import db
     from crm_cli.errors import Conflict
     from crm_cli.output import info
@@ -177,8 +177,8 @@ def restore(ref: Annotated[str, typer.Argument(help="Customer id.")]) -> None:
         c = resolve.get(s, customers.Customer, ref, include_deleted=True)
         if c.deleted_at is None:
             raise Conflict(f"customer {c.id} is not in the trash")
-        n = customers.restore(s, c)
-        info(f"restored customer {c.id} '{c.name}' and {n} contact(s)")
+        moved = customers.restore(s, c)
+        info(f"restored customer {c.id} '{c.name}' and {customers.describe_moved(moved)}")
 
 
 @app.command("tag")

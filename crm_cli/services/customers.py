@@ -270,26 +270,47 @@ def owner_handle(session, user_id: int | None) -> str | None:
     return session.execute(select(User.handle).where(User.id == user_id)).scalar_one_or_none()
 
 
-def soft_delete(session, c: Customer, now: datetime) -> int:
-    """Customer and its contacts go to the trash together (same stamp)."""
+def _owned_children():
+    """(model, column) of every record table whose rows cannot live without their customer
+    (a non-nullable customer_id: contacts, opportunities), later modules included."""
+    from crm_cli.models import ENTITIES
+
+    by_table = {m.__tablename__: m for m in ENTITIES.values()}
+    for table, col in _child_columns():
+        model = by_table.get(table.name)
+        if model is not None and not col.nullable and "deleted_at" in table.c:
+            yield model, getattr(model, col.name)
+
+
+def soft_delete(session, c: Customer, now: datetime) -> dict[str, int]:
+    """The customer and the records that belong to it (contacts, opportunities) go to the trash
+    together (same stamp): none of them stays live, and `restore` brings the same ones back."""
     c.deleted_at = now
-    contacts = session.execute(select(Contact).where(Contact.customer_id == c.id,
-                                                     Contact.deleted_at.is_(None))).scalars().all()
-    for ct in contacts:
-        ct.deleted_at = now
-    return len(contacts)
+    moved: dict[str, int] = {}
+    for model, col in _owned_children():
+        rows = session.execute(select(model).where(col == c.id, model.deleted_at.is_(None))).scalars().all()
+        for row in rows:
+            row.deleted_at = now
+        moved[model.__entity__] = len(rows)
+    return moved
 
 
-def restore(session, c: Customer) -> int:
+def describe_moved(moved: dict[str, int]) -> str:
+    """{'contact': 2, 'opp': 1} -> '2 contact(s), 1 opp(s)'."""
+    return ", ".join(f"{n} {entity}(s)" for entity, n in moved.items()) or "nothing else"
+
+
+def restore(session, c: Customer) -> dict[str, int]:
     stamp = c.deleted_at
     c.deleted_at = None
-    n = 0
+    moved: dict[str, int] = {}
     if stamp is not None:
-        for ct in session.execute(select(Contact).where(Contact.customer_id == c.id,
-                                                        Contact.deleted_at == stamp)).scalars():
-            ct.deleted_at = None
-            n += 1
-    return n
+        for model, col in _owned_children():
+            rows = session.execute(select(model).where(col == c.id, model.deleted_at == stamp)).scalars().all()
+            for row in rows:
+                row.deleted_at = None
+            moved[model.__entity__] = len(rows)
+    return moved
 
 
 def _child_columns(exclude_tables=("customer_tags",)):
