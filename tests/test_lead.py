@@ -183,3 +183,17 @@ def test_through_entry_point(run):
     assert p.returncode == 0 and json.loads(p.stdout)["customer"] == "北京远航"
     p = run("lead", "convert", "1")
     assert p.returncode == 4 and p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+
+
+def test_status_rules_hold_on_add_and_edit(cli):
+    r = cli("lead", "add", "X", "--status", "disqualified")
+    assert r.exit_code == 2 and "crm lead disqualify ID --reason" in r.stderr
+    cli("lead", "add", "Ann Lee", "--company", "Acme", ok=True)
+    cli("lead", "add", "Bo", "--company", "Acme", ok=True)
+    cli("lead", "disqualify", "Bo", "--reason", "no budget", ok=True)
+    r = cli("lead", "edit", "Bo", "--status", "working")
+    assert r.exit_code == 4 and "reopen" in r.stderr
+    assert cli.json("lead", "show", "Bo")["disqualify_reason"] == "no budget"
+    cli("lead", "add", "Cy", "--company", "Acme", ok=True)
+    r = cli("lead", "edit", "Cy", "--name", "Ann Lee")  # same person at the same company as lead 1
+    assert r.exit_code == 4 and "lead 1" in r.stderr

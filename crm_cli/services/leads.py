@@ -276,6 +276,9 @@ def add(session, data: LeadIn, *, owner: User | None, custom: dict | None = None
     status = values.get("status") or "new"
     if status == "converted":
         raise ValidationError("a lead becomes 'converted' only through 'crm lead convert'")
+    if status == "disqualified":
+        raise ValidationError("a lead is disqualified with a reason: add it, then "
+                              "'crm lead disqualify ID --reason ...'")
     if values.get("external_id"):
         other = session.execute(select(Lead.id).where(Lead.external_id == values["external_id"])).scalar()
         if other:
@@ -297,8 +300,8 @@ def edit(session, lead: Lead, data: LeadIn, *, custom: dict | None = None, owner
          force: bool = False) -> Lead:
     changes = data.model_dump(exclude_none=True)
     if "status" in changes and changes["status"] != lead.status:
-        if changes["status"] in ("converted", "disqualified") or lead.status in ("converted",):
-            raise Conflict(f"lead {lead.id} is {lead.status}; use 'crm lead qualify/disqualify/convert' "
+        if changes["status"] in ("converted", "disqualified") or lead.status in ("converted", "disqualified"):
+            raise Conflict(f"lead {lead.id} is {lead.status}; use 'crm lead qualify/disqualify/reopen/convert' "
                            "to change that status")
     if "external_id" in changes:
         other = session.execute(select(Lead.id).where(Lead.external_id == changes["external_id"],
@@ -308,7 +311,7 @@ def edit(session, lead: Lead, data: LeadIn, *, custom: dict | None = None, owner
     if not force and any(k in changes for k in ("email", "phone", "mobile", "name", "company")):
         matches = find_duplicates(session, name=changes.get("name") or lead.name, email=changes.get("email"),
                                   phone=changes.get("phone"), mobile=changes.get("mobile"),
-                                  company=changes.get("company"), exclude_id=lead.id)
+                                  company=changes.get("company", lead.company), exclude_id=lead.id)
         matches = [m for m in matches if not (m[0] == "contact" and m[1] == lead.converted_contact_id)]
         if matches:
             raise duplicate_error(matches)
