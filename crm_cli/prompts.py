@@ -6,8 +6,9 @@ from crm_cli import context
 from crm_cli.errors import UsageError
 
 
-def require(value, flag: str, question: str | None = None, choices: list[str] | None = None):
-    """Return `value`, or ask for it on a TTY, or fail naming the flag."""
+def require(value, flag: str, question: str | None = None, choices: list[str] | None = None, convert=None):
+    """Return `value`, or ask for it on a TTY, or fail naming the flag. `convert` (e.g. int) turns
+    a typed answer into the option's type; an answer it refuses is a usage error naming the flag."""
     if value not in (None, ""):
         return value
     if not context.interactive():
@@ -21,6 +22,11 @@ def require(value, flag: str, question: str | None = None, choices: list[str] | 
         answer = questionary.text(q).ask()
     if answer in (None, ""):
         raise UsageError(f"missing {flag}")
+    if convert is not None:
+        try:
+            return convert(answer)
+        except ValueError:
+            raise UsageError(f"{flag}: '{answer}' is not a valid value") from None
     return answer
 
 

@@ -107,6 +107,7 @@ def test_trash_restore_purge(cli):
     out = cli.json("--now", "2026-03-01", "trash", "purge", "--older-than", "30d", "--yes")
     assert {"entity": "customer", "purged": 1} in out and {"entity": "contact", "purged": 1} in out
     assert cli.json("trash", "list") == []
+    assert ("purge", "tester") in [(h["action"], h["user"]) for h in cli.json("history", "customer", "1")]
     r = cli("trash", "restore", "customer", "1")
     assert r.exit_code == 3
 

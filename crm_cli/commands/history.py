@@ -21,7 +21,7 @@ def history(entity: Annotated[str, typer.Argument(help="customer, contact, user,
     if entity not in ENTITIES:
         raise ValidationError(f"unknown entity '{entity}'", "one of " + ", ".join(sorted(ENTITIES)))
     with db.session_scope() as s:
-        obj = resolve.get(s, ENTITIES[entity], ident, include_deleted=True)
-        rows = audit.history(s, entity, obj.id)
+        rows = audit.history_of(s, entity, ident, lambda: resolve.get(s, ENTITIES[entity], ident,
+                                                                     include_deleted=True).id)
     emit(rows, [Col("at", "When"), Col("user", "Who"), Col("action", "Action"), Col("field", "Field"),
                 Col("old", "Old"), Col("new", "New")], fmt, as_json)

@@ -44,7 +44,7 @@ def add(
     from crm_cli.services import pipelines
 
     name = prompts.require(name, "NAME", "Stage name")
-    probability = prompts.require(probability, "--probability", "Win probability (0-100)")
+    probability = prompts.require(probability, "--probability", "Win probability (0-100)", convert=int)
     with db.session_scope() as s:
         p = pipelines.get_pipeline(s, pipeline)
         st = pipelines.add_stage(s, p, name, int(probability), kind, quota, before, after)

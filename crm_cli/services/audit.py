@@ -126,3 +126,18 @@ def history(session, entity: str, entity_id: int) -> list[dict]:
                         .order_by(History.at, History.id)).all()
     return [dict(id=h.id, at=h.at, user=h.user, action=h.action, field=h.field, old=h.old, new=h.new)
             for h in rows]
+
+
+def history_of(session, entity: str, ref: str, resolve_id) -> list[dict]:
+    """History of the record `ref` names (via `resolve_id()`); a record purged for good is no longer
+    there to resolve, but its history stays readable by its id."""
+    from crm_cli.errors import NotFound
+
+    try:
+        return history(session, entity, resolve_id())
+    except NotFound:
+        if ref.strip().isdigit():
+            rows = history(session, entity, int(ref))
+            if rows:
+                return rows
+        raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from crm_cli.errors import Conflict, ValidationError
 from crm_cli.services.resolve import label_column
@@ -81,7 +81,8 @@ def purge(session, older_than: datetime) -> dict[str, int]:
             continue
         for i in range(0, len(ids), 500):
             session.execute(delete(model).where(model.id.in_(ids[i:i + 500])))
-        session.add_all([History(entity=name, entity_id=i, action="purge", user=context.current_handle(),
-                                 at=context.now()) for i in ids])
+        user, now = context.current_handle(), context.now()  # Core executemany: purges can be big
+        session.execute(insert(History.__table__), [dict(entity=name, entity_id=i, action="purge", user=user, at=now)
+                                                    for i in ids])
         counts[name] = len(ids)
     return counts
