@@ -218,8 +218,19 @@ def _iso(text: str, tz: tzinfo) -> When | None:
     return When(dt.astimezone(tz), True)
 
 
+YEARS = (1900, 2999)  # further out is a typo; year 9999 also broke calendar exports and arithmetic
+
+
 def parse_when(text: str, base: datetime | None = None, option: str = "date") -> When:
     """Parse a date expression into a local aware datetime, noting whether a time was given."""
+    when = _parse_when(text, base, option)
+    if not YEARS[0] <= when.at.year <= YEARS[1]:
+        raise ValidationError(f"{option}: {when.at.date().isoformat()} is out of range",
+                              f"use a year from {YEARS[0]} to {YEARS[1]}")
+    return when
+
+
+def _parse_when(text: str, base: datetime | None, option: str) -> When:
     if text is None or not str(text).strip():
         raise ValidationError(f"{option}: empty date", "accepted: " + FORMS)
     tz = _local_tz()

@@ -125,3 +125,10 @@ def test_money_plain_roundtrip(minor):
     m = Money(minor, "CNY")
     assert parse_money(m.plain()) == m
     assert parse_money(m.display()) == m
+
+
+def test_far_years_are_refused(cli):
+    r = cli("activity", "add", "X", "--due", "9999-12-31")
+    assert r.exit_code == 2 and r.stderr == ("crm: error: --due: 9999-12-31 is out of range "
+                                             "(use a year from 1900 to 2999)\n")
+    assert cli.json("activity", "list", "--owner", "all") == []
