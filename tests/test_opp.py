@@ -214,3 +214,15 @@ def test_where_reads_amounts_and_dates_like_their_columns(cli):
     assert cli.json("opp", "list", "--where", "created_at>tomorrow") == []
     r = cli("opp", "list", "--where", "created_at>blursday")
     assert r.exit_code == 2 and r.stderr.startswith("crm: error: --where created_at: cannot read 'blursday' as a date")
+
+
+def test_edit_currency_needs_the_amount_and_rates_stay_in_range(cli):
+    cli("customer", "add", "Acme", ok=True)
+    cli("opp", "add", "Deal", "--customer", "Acme", "--amount", "5000", ok=True)
+    r = cli("opp", "edit", "1", "--currency", "EUR")
+    assert r.exit_code == 2 and "--currency goes with --amount" in r.stderr
+    cli("opp", "edit", "1", "--amount", "5000", "--currency", "EUR", ok=True)
+    assert (cli.json("opp", "show", "1")["amount"], cli.json("opp", "show", "1")["currency"]) == ("5000.00", "EUR")
+    for rate in ("1e400", "1e-400"):
+        r = cli("currency", "rate", "EUR", rate)
+        assert r.exit_code == 2 and "out of range" in r.stderr

@@ -99,3 +99,9 @@ def test_reports_subprocess(run):
     assert p.stdout.splitlines()[0] == "Prospecting\t10\t1\t1000.00\t100.00\t\t100.0\t"
     p = run("report", "funnel", "--pipeline", "Nope")
     assert p.returncode == 3 and p.stderr == "crm: error: no pipeline 'Nope' (see 'crm pipeline list')\n"
+
+
+def test_bad_period_names_the_period_option(cli):
+    for report in ("funnel", "forecast"):
+        r = cli("report", report, "--period", "blursday")
+        assert r.exit_code == 2 and r.stderr.startswith("crm: error: --period: cannot read 'blursday' as a date")

@@ -183,12 +183,15 @@ def edit(
     from crm_cli import db
     from crm_cli.dates import parse_date
     from crm_cli.models import Customer
+    from crm_cli.errors import UsageError
     from crm_cli.money import parse_money
     from crm_cli.output import info
     from crm_cli.services import customfields, identity, opportunities, resolve
 
     data = opportunities.validate(title=title, probability=probability, source=source, campaign=campaign,
                                   next_step=next_step, notes=notes)
+    if currency and not amount:
+        raise UsageError("--currency goes with --amount", "give both: --amount 5000 --currency EUR")
     money = parse_money(amount, currency, option="--amount") if amount else None
     clear_close = close is not None and close.lower() == "none"
     expected = parse_date(close, option="--close") if close and not clear_close else None

@@ -76,7 +76,7 @@ def forecast(session, by: str = "month", owner_id=None, pipeline_id=None, curren
     if period:
         from crm_cli.services.opportunities import closing_range
 
-        bounds = closing_range(period)
+        bounds = closing_range(period, option="--period")
     buckets: dict = {}
 
     def slot(y, m, cur):

@@ -28,7 +28,7 @@ def period_clause(period: str | None):
         return None
     from crm_cli.services.opportunities import closing_range
 
-    start, end = closing_range(period)
+    start, end = closing_range(period, option="--period")
     return or_(and_(Opportunity.status == "open", Opportunity.expected_close >= start,
                     Opportunity.expected_close < end),
                and_(Opportunity.status.in_(("won", "lost")), Opportunity.closed_on >= start,

@@ -29,6 +29,8 @@ def parse_rate(text: str) -> Decimal:
         raise ValidationError(f"rate '{text}' is not a number", "e.g. 7.12") from None
     if not value.is_finite() or value <= 0:
         raise ValidationError(f"rate must be a positive number, not '{text}'")
+    if not Decimal("1e-9") <= value <= Decimal("1e9"):  # 1e400 or 1e-400 made every converted total 0
+        raise ValidationError(f"rate '{text}' is out of range", "use a rate between 0.000000001 and 1000000000")
     return value
 
 

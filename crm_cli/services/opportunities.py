@@ -360,7 +360,7 @@ def bulk_restage(session, old: Stage, new: Stage, now: datetime) -> int:
 
 # ---- reading -----------------------------------------------------------------------------------
 
-def closing_range(text: str) -> tuple[date, date]:
+def closing_range(text: str, option: str = "--closing") -> tuple[date, date]:
     """this-month | next-month | this-quarter | next-quarter | this-year | overdue | DATE..DATE -> [start, end)."""
     from crm_cli.dates import parse_date, parse_range
 
@@ -376,9 +376,9 @@ def closing_range(text: str) -> tuple[date, date]:
     if t == "overdue":
         return date(1, 1, 1), today
     if ".." in text:
-        a, b = parse_range(text, option="--closing")
+        a, b = parse_range(text, option=option)
         return a.date(), b.date()
-    d = parse_date(text, option="--closing")
+    d = parse_date(text, option=option)
     return d, d + timedelta(days=1)
 
 
