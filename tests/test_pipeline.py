@@ -105,3 +105,17 @@ def test_pipeline_subprocess(run):
     assert p.stdout.splitlines()[1] == "1,1,Prospecting,10,open,,0"
     p = run("stage", "add", "X", "--probability", "200")
     assert p.returncode == 2 and p.stderr == "crm: error: --probability must be between 0 and 100, not 200\n"
+
+
+def test_trash_purge_keeps_a_deleted_stage_named_in_stage_history(cli):
+    cli("customer", "add", "Acme", ok=True)
+    cli("opp", "add", "Deal", "--customer", "Acme", ok=True)
+    cli("opp", "add", "Gone", "--customer", "Acme", ok=True)
+    cli("opp", "advance", "1", ok=True)
+    cli("opp", "advance", "2", ok=True)
+    cli("opp", "delete", "2", "--yes", ok=True)  # in the trash, still in Qualification
+    cli("stage", "delete", "Qualification", "--move-to", "Prospecting", "--yes", ok=True)
+    cli("trash", "restore", "opp", "2", ok=True)
+    assert cli.json("opp", "show", "2")["stage"] == "Prospecting"  # moved with the others
+    out = cli.json("--now", "2099-01-01", "trash", "purge", "--older-than", "0d", "--yes")
+    assert out == [] and [s["label"] for s in cli.json("trash", "list")] == ["Qualification"]

@@ -286,8 +286,8 @@ def move_stage(session, stage: Stage, position: int | None = None, before: str |
 def delete_stage(session, stage: Stage, move_to: str | None, now) -> int:
     """Soft-delete a stage; its opportunities must be moved (--move-to) to another stage."""
     pipeline = session.get(Pipeline, stage.pipeline_id)
-    held = session.execute(select(func.count()).where(Opportunity.stage_id == stage.id,
-                                                       Opportunity.deleted_at.is_(None))).scalar()
+    # trashed opportunities too: restored later, they must not come back into a deleted stage
+    held = session.execute(select(func.count()).where(Opportunity.stage_id == stage.id)).scalar()
     moved = 0
     if held:
         if not move_to:
@@ -334,8 +334,8 @@ def stage_records(session, pipeline: Pipeline) -> list[dict]:
 
 def stage_record(session, stage: Stage) -> dict:
     pipeline = session.get(Pipeline, stage.pipeline_id)
-    held = session.execute(select(func.count()).where(Opportunity.stage_id == stage.id,
-                                                       Opportunity.deleted_at.is_(None))).scalar()
+    # trashed opportunities too: restored later, they must not come back into a deleted stage
+    held = session.execute(select(func.count()).where(Opportunity.stage_id == stage.id)).scalar()
     return {"id": stage.id, "pipeline": pipeline.name, "pipeline_id": pipeline.id, "position": stage.position,
             "name": stage.name, "probability": stage.probability, "kind": stage.kind, "quota": stage.quota,
             "opps": held}

@@ -64,6 +64,21 @@ def restore(session, entity: str, ident: int) -> str:
     return str(getattr(obj, col.key)) if col is not None else str(ident)
 
 
+def _not_referenced(session, model, ids: list[int]) -> list[int]:
+    """`ids` less those a row elsewhere still points at through a foreign key without ON DELETE
+    (a deleted stage named in opportunities' stage history): they stay in the trash."""
+    from sqlmodel import SQLModel
+
+    keep = set()
+    for table in SQLModel.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table is model.__table__ and not fk.ondelete:
+                for i in range(0, len(ids), 500):
+                    keep.update(session.execute(select(fk.parent).where(fk.parent.in_(ids[i:i + 500]))
+                                                .distinct()).scalars())
+    return [i for i in ids if i not in keep]
+
+
 def purge(session, older_than: datetime) -> dict[str, int]:
     """Delete for good what went to the trash before `older_than` (children before parents)."""
     from crm_cli.models import History
@@ -77,6 +92,7 @@ def purge(session, older_than: datetime) -> dict[str, int]:
     for name, model in sorted(models.items(), key=lambda kv: order.index(kv[1].__tablename__)):
         ids = list(session.execute(select(model.id).where(model.deleted_at.is_not(None),
                                                           model.deleted_at < older_than)).scalars())
+        ids = _not_referenced(session, model, ids)
         if not ids:
             continue
         for i in range(0, len(ids), 500):
