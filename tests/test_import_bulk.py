@@ -319,3 +319,12 @@ def test_restored_record_keys_are_looked_up(cli, tmp_path, small_chunks):
     out = json.loads(cli("lead", "import", write(tmp_path, "r.csv", text), "--json", ok=True).stdout)
     assert (out["created"], out["updated"], out["skipped"]) == (1, 1, 1)
     assert sorted(x["name"] for x in cli.json("lead", "list")) == ["Filler", "T"]
+
+
+def test_values_too_long_for_their_columns_are_rejected_rows(cli, tmp_path):
+    text = f"name,external_id,mobile\nA,{'x' * 250},\nB,ok,{'1' * 30}\nC,fine,13800138000\n"
+    r = cli("lead", "import", write(tmp_path, "l.csv", text), "--allow-rejects", "--rejects", str(tmp_path / "bad.csv"),
+            ok=True)
+    assert "created 1" in r.stderr and "rejected 2" in r.stderr
+    reasons = [row[-1] for row in csv.reader(open(tmp_path / "bad.csv", encoding="utf-8"))][1:]
+    assert reasons == ["--external-id is longer than 200 characters", f"--mobile '{'1' * 30}' is not a phone number"]

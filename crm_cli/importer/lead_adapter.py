@@ -99,7 +99,7 @@ class _Bad:
 def _phone_key(field: str, text: str) -> str:
     """The number's key; ValueError (services.leads.check_phone's message) when it is not a number."""
     key = normalize.phone_key(text)
-    if not key or len(key) < 5 or len(text) > 64:
+    if not key or not 5 <= len(key) <= 20 or len(text) > 64:
         from crm_cli.services import leads as L
 
         L.check_phone(field, text)  # raises with the one wording
@@ -152,10 +152,11 @@ class LeadAdapter(Adapter):
         out = {"name": name, "company": company}
         for f in ("title", "campaign", "city", "region", "industry"):
             out[f] = col(f)
-        for f in ("name", "company", "title", "campaign", "city", "region", "industry"):
+        for f in ("name", "company", "title", "campaign", "city", "region", "industry", "external_id"):
             limit = L.TEXT_LIMITS.get(f, 100)
-            if max(map(len, filter(None, out[f])), default=0) > limit:  # rare: find the rows
-                for i, v in enumerate(out[f]):
+            values = out[f] if f in out else col(f)
+            if max(map(len, filter(None, values)), default=0) > limit:  # rare: find the rows
+                for i, v in enumerate(values):
                     if v is not None and len(v) > limit and i not in errors:
                         errors[i] = _reason(L.check_text, f, v)
         out["notes"] = col("notes")

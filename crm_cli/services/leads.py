@@ -115,7 +115,7 @@ def check_phone(field: str, v):
     if v:
         v = v.strip()
         key = normalize.phone_key(v)
-        if not key or len(key) < 5 or len(v) > 64:
+        if not key or not 5 <= len(key) <= 20 or len(v) > 64:  # E.164 numbers have at most 15 digits
             raise ValueError(f"--{field} '{v}' is not a phone number")
     return v or None
 
