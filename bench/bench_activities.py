@@ -26,7 +26,7 @@ TYPES = ["call", "visit", "email", "sms", "meeting", "task", "care"]
 def build(url: str, n: int, owners: int, customers: int, batch: int = 20000) -> None:
     from sqlalchemy import insert, text
 
-    from crm_cli import db
+    from crm_cli.core import db
     from crm_cli.models import Customer, User
     from crm_cli.models.activity import Activity
 

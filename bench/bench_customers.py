@@ -35,7 +35,7 @@ def build(path: str, n: int) -> None:
     from sqlalchemy import create_engine, insert
 
     from crm_cli.models import Contact, Customer, User
-    from crm_cli.services import normalize
+    from crm_cli.core import normalize
 
     engine = create_engine("sqlite:///" + path)
     rnd = random.Random(42)

@@ -33,7 +33,7 @@ def build(path: Path, n: int) -> None:
     os.environ["CRM_DB"] = str(path)
     from sqlalchemy import insert
 
-    from crm_cli import db
+    from crm_cli.core import db
     from crm_cli.models import Customer, User
     from crm_cli.models.opportunity import CurrencyRate, Opportunity
 

@@ -13,7 +13,8 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from crm_cli import __version__, context
+from crm_cli import __version__
+from crm_cli.core import context
 
 # (subcommand name, module under crm_cli.commands, attribute: a Typer app or a function)
 SUBCOMMANDS: list[tuple[str, str]] = [
@@ -56,7 +57,7 @@ class CrmGroup(TyperGroup):
                 raise
             if context.options.debug:
                 raise
-            from crm_cli.errors import handle
+            from crm_cli.core.errors import handle
 
             code = handle(exc)
             raise typer.Exit(code) from None
@@ -134,8 +135,8 @@ def _is_click_exception(exc: BaseException) -> bool:
 
 
 def _finish() -> None:
-    if "crm_cli.db" in sys.modules:
-        sys.modules["crm_cli.db"].dispose_all()
+    if "crm_cli.core.db" in sys.modules:
+        sys.modules["crm_cli.core.db"].dispose_all()
 
 
 def _version(value: bool) -> None:
@@ -174,7 +175,7 @@ def main(
     context.options.now = now
     context.options.no_input = no_input
     context.options.debug = debug
-    from crm_cli import config
+    from crm_cli.core import config
 
     config.reset()
     if now:

@@ -28,10 +28,10 @@ SHOWCASE: list[tuple[str, list[str]]] = [
 
 
 def demo_path() -> str:
-    from crm_cli import context
+    from crm_cli.core import context
 
     if context.options.db or os.environ.get("CRM_DB") or os.environ.get("CRM_DATABASE_URL"):
-        from crm_cli import db
+        from crm_cli.core import db
 
         return db.database_url()
     from platformdirs import user_data_dir
@@ -40,9 +40,9 @@ def demo_path() -> str:
 
 
 def run(fresh: bool = True) -> None:
-    from crm_cli import context, db
-    from crm_cli.errors import UsageError
-    from crm_cli.output import info
+    from crm_cli.core import context, db
+    from crm_cli.core.errors import UsageError
+    from crm_cli.core.output import info
 
     target = demo_path()
     if "://" not in target:
@@ -75,7 +75,7 @@ def run(fresh: bool = True) -> None:
 
 
 def load_core(session, ids: dict) -> None:
-    from crm_cli.money import Money
+    from crm_cli.core.money import Money
     from crm_cli.services import contacts, customers, identity, users
 
     me = identity.current_user(session)

@@ -44,7 +44,7 @@ def template_db(request, tmp_path_factory):
 
     The suite runs on SQLite always, and again on PostgreSQL when CRM_TEST_DATABASE_URL is set.
     """
-    from crm_cli import db
+    from crm_cli.core import db
 
     os.environ.pop("CRM_NOW", None)
     if request.param == "pg":
@@ -69,7 +69,7 @@ def template_db(request, tmp_path_factory):
 @pytest.fixture
 def crm_env(template_db, tmp_path, monkeypatch):
     """A clean environment pointing at a fresh database; yields the env dict for subprocesses."""
-    from crm_cli import config, context, db
+    from crm_cli.core import config, context, db
 
     for key in list(os.environ):
         if key.startswith("CRM_") and key != "CRM_TEST_DATABASE_URL":

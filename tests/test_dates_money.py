@@ -5,10 +5,10 @@ from datetime import date, datetime, timezone
 import pytest
 from hypothesis import given, strategies as st
 
-from crm_cli import context
-from crm_cli.dates import parse_date, parse_duration, parse_range, parse_when
-from crm_cli.errors import ValidationError
-from crm_cli.money import Money, parse_money
+from crm_cli.core import context
+from crm_cli.core.dates import parse_date, parse_duration, parse_range, parse_when
+from crm_cli.core.errors import ValidationError
+from crm_cli.core.money import Money, parse_money
 
 # Monday 2026-11-23 09:00 in Shanghai
 BASE = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
@@ -18,7 +18,7 @@ BASE = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
 def shanghai(monkeypatch):
     monkeypatch.setenv("CRM_TIMEZONE", "Asia/Shanghai")
     monkeypatch.setenv("CRM_CURRENCY", "CNY")
-    from crm_cli import config
+    from crm_cli.core import config
 
     config.reset()
     context.reset()
@@ -88,7 +88,7 @@ def test_dst_wall_clock_kept(monkeypatch):
     assert w.at.strftime("%H:%M") == "00:00"
     w = parse_when("2026-10-24 09:00", base=base)
     assert w.at.utcoffset().total_seconds() == 7200
-    from crm_cli.dates import _shift
+    from crm_cli.core.dates import _shift
 
     later = _shift(w.at, 7, "days")
     assert later.strftime("%Y-%m-%d %H:%M") == "2026-10-31 09:00" and later.utcoffset().total_seconds() == 3600

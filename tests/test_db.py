@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from crm_cli import db
+from crm_cli.core import db
 
 
 def test_db_path_precedence(cli, tmp_path, monkeypatch):
@@ -45,7 +45,7 @@ def test_upgrade_from_first_revision_keeps_data(tmp_path, monkeypatch):
     """A database at the first revision, with data in it, upgrades to head with nothing lost."""
     from sqlalchemy import text
 
-    from crm_cli import context
+    from crm_cli.core import context
 
     path = tmp_path / "old.db"
     engine = db.get_engine("sqlite:///" + str(path), migrate=False)

@@ -25,7 +25,7 @@ def _strip(records):
 
 
 def test_lead_round_trip_into_a_fresh_database(cli, tmp_path, monkeypatch):
-    from crm_cli import db
+    from crm_cli.core import db
 
     cli("user", "add", "alice", ok=True)
     cli("lead", "add", "王芳", "--company", "深圳云帆科技有限公司", "--title", "采购经理", "--mobile", "+86 139 2222 3333",

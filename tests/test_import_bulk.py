@@ -32,7 +32,7 @@ def index_sql(cli):
     """{index name: definition} of the leads table, on either backend."""
     from sqlalchemy import text
 
-    from crm_cli import db
+    from crm_cli.core import db
 
     with db.get_engine().connect() as conn:
         if conn.dialect.name == "sqlite":
@@ -90,7 +90,7 @@ def test_big_import_rebuilds_the_indexes_it_dropped(cli, tmp_path, monkeypatch):
     # the rebuilt indexes hold the new rows
     from sqlalchemy import text
 
-    from crm_cli import db
+    from crm_cli.core import db
 
     with db.get_engine().connect() as conn:
         if conn.dialect.name == "sqlite":
@@ -171,7 +171,7 @@ def test_external_ids_stay_unique_in_the_database(cli):
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
-    from crm_cli import db
+    from crm_cli.core import db
 
     cli("lead", "add", "A", "--external-id", "X", ok=True)
     cli("lead", "add", "B", ok=True)
@@ -244,7 +244,7 @@ def test_duplicate_rules_match_a_row_by_row_oracle(crm_env, tmp_path, monkeypatc
     created before it (a skipped row claims nothing), on a fresh SQLite database each time."""
     from typer.testing import CliRunner
 
-    from crm_cli import db
+    from crm_cli.core import db
     from crm_cli.app import app
 
     real = engine.run_import

@@ -6,7 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
 
 app = typer.Typer(help="Activities: calls, visits, meetings, tasks; due times, repeats, follow-ups.",
                   no_args_is_help=True)
@@ -57,9 +57,9 @@ def add(
     quiet: QuietOpt = False,
 ) -> None:
     """Add an activity (optionally repeating)."""
-    from crm_cli import db, prompts
-    from crm_cli.money import parse_money
-    from crm_cli.output import created
+    from crm_cli.core import db, prompts
+    from crm_cli.core.money import parse_money
+    from crm_cli.core.output import created
     from crm_cli.services import activities, customfields, identity
 
     subject = prompts.require(subject, "SUBJECT", "Subject")
@@ -92,9 +92,9 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List activities, sorted by due time; overdue ones are marked (Late column)."""
-    from crm_cli import context, db
-    from crm_cli.dates import parse_range
-    from crm_cli.output import emit
+    from crm_cli.core import context, db
+    from crm_cli.core.dates import parse_range
+    from crm_cli.core.output import emit
     from crm_cli.services import activities, identity, resolve
 
     rng = parse_range(due, option="--due") if due else None
@@ -111,8 +111,8 @@ def list_(
 @app.command("show")
 def show(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """One activity with all its fields."""
-    from crm_cli import context, db
-    from crm_cli.output import emit_record
+    from crm_cli.core import context, db
+    from crm_cli.core.output import emit_record
     from crm_cli.services import activities
 
     with db.session_scope() as s:
@@ -144,9 +144,9 @@ def edit(
     set_: SetOpt = None,
 ) -> None:
     """Change an activity; for a repeating one, this occurrence only unless --series."""
-    from crm_cli import db
-    from crm_cli.money import parse_money
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.money import parse_money
+    from crm_cli.core.output import info
     from crm_cli.services import activities, customfields, identity
 
     data = activities.validate(type=type_, subject=subject, priority=priority, notes=notes,
@@ -165,8 +165,8 @@ def edit(
 @app.command("start")
 def start(ref: Ref) -> None:
     """Mark an activity as in progress."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import activities
 
     with db.session_scope() as s:
@@ -185,8 +185,8 @@ def done(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new follow-up/next id.")] = False,
 ) -> None:
     """Finish an activity; a repeating one gets its next occurrence; --next adds a follow-up."""
-    from crm_cli import context, db
-    from crm_cli.output import created, info
+    from crm_cli.core import context, db
+    from crm_cli.core.output import created, info
     from crm_cli.services import activities
 
     with db.session_scope() as s:
@@ -201,7 +201,7 @@ def done(
 
 
 def _due_text(a) -> str:
-    from crm_cli.dates import human
+    from crm_cli.core.dates import human
     from crm_cli.services import activities
 
     return human(activities.local_due(a))
@@ -212,8 +212,8 @@ def cancel(ref: Ref,
            series: Annotated[bool, typer.Option("--series", help="End the whole series (default: skip only "
                                                 "this occurrence).")] = False) -> None:
     """Cancel an activity (one occurrence of a series is skipped: the next one is created)."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import activities
 
     with db.session_scope() as s:
@@ -228,8 +228,8 @@ def snooze(ref: Ref,
            by: Annotated[Optional[str], typer.Argument(help="A duration (2h, 1d, 1w; default 1d) or a date "
                                                        "('monday 9am').")] = None) -> None:
     """Push an activity later: by a duration from its due time (or from now if overdue), or to a date."""
-    from crm_cli import context, db
-    from crm_cli.output import info
+    from crm_cli.core import context, db
+    from crm_cli.core.output import info
     from crm_cli.services import activities
 
     with db.session_scope() as s:
@@ -240,8 +240,8 @@ def snooze(ref: Ref,
 @app.command("reschedule")
 def reschedule(ref: Ref, when: Annotated[str, typer.Argument(help="New due date/time.")]) -> None:
     """Move an activity to another date/time (one occurrence; the series keeps its rhythm)."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import activities
 
     with db.session_scope() as s:
@@ -252,8 +252,8 @@ def reschedule(ref: Ref, when: Annotated[str, typer.Argument(help="New due date/
 @app.command("delete")
 def delete(ref: Ref, yes: YesOpt = False) -> None:
     """Move an activity to the trash (`crm trash restore activity ID` brings it back)."""
-    from crm_cli import context, db, prompts
-    from crm_cli.output import info
+    from crm_cli.core import context, db, prompts
+    from crm_cli.core.output import info
     from crm_cli.services import activities
 
     with db.session_scope() as s:
@@ -273,10 +273,10 @@ def export(
     status: Annotated[Optional[str], typer.Option(help="open (default)|done|cancelled|all")] = None,
 ) -> None:
     """Export activities as an iCalendar file (--ics)."""
-    from crm_cli import context, db
-    from crm_cli.dates import parse_range
-    from crm_cli.errors import UsageError
-    from crm_cli.output import info
+    from crm_cli.core import context, db
+    from crm_cli.core.dates import parse_range
+    from crm_cli.core.errors import UsageError
+    from crm_cli.core.output import info
     from crm_cli.services import activities, identity, ics as ical
 
     if not ics:
@@ -319,10 +319,10 @@ def agenda(
     import sys
     from datetime import datetime
 
-    from crm_cli import context, db
-    from crm_cli.dates import parse_date
-    from crm_cli.errors import UsageError
-    from crm_cli.output import emit, info
+    from crm_cli.core import context, db
+    from crm_cli.core.dates import parse_date
+    from crm_cli.core.errors import UsageError
+    from crm_cli.core.output import emit, info
     from crm_cli.services import activities, identity
 
     if day and week:
@@ -386,8 +386,8 @@ def remind(
 ) -> None:
     """What needs doing, by owner: overdue, due today, upcoming, birthdays. Prints nothing when nothing is
     due (so cron sends no mail); plain text when not on a terminal."""
-    from crm_cli import context, db
-    from crm_cli.errors import UsageError
+    from crm_cli.core import context, db
+    from crm_cli.core.errors import UsageError
     from crm_cli.services import activities, identity, reminders
 
     fmt = (fmt or "text").lower()

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
 
 app = typer.Typer(help="Competitors: add, list, show, edit, with our record against them.", no_args_is_help=True)
 
@@ -21,8 +21,8 @@ def add(name: Annotated[Optional[str], typer.Argument(help="Competitor name.", s
         notes: Optional[str] = None,
         quiet: QuietOpt = False) -> None:
     """Add a competitor."""
-    from crm_cli import db, prompts
-    from crm_cli.output import created
+    from crm_cli.core import db, prompts
+    from crm_cli.core.output import created
     from crm_cli.services import competitors
 
     name = prompts.require(name, "NAME", "Competitor name")
@@ -34,8 +34,8 @@ def add(name: Annotated[Optional[str], typer.Argument(help="Competitor name.", s
 @app.command("list")
 def list_(fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Competitors with the deals they are in, won and lost."""
-    from crm_cli import db
-    from crm_cli.output import emit
+    from crm_cli.core import db
+    from crm_cli.core.output import emit
     from crm_cli.services import competitors
 
     with db.session_scope() as s:
@@ -46,9 +46,9 @@ def list_(fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
 @app.command("show")
 def show(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """One competitor, with the opportunities it is in."""
-    from crm_cli import db
+    from crm_cli.core import db
     from crm_cli.models.opportunity import Competitor
-    from crm_cli.output import emit_record
+    from crm_cli.core.output import emit_record
     from crm_cli.services import competitors, opportunities, resolve
 
     with db.session_scope() as s:
@@ -65,9 +65,9 @@ def edit(ref: Ref, name: Annotated[Optional[str], typer.Option("--name")] = None
          website: Optional[str] = None, strengths: Optional[str] = None, weaknesses: Optional[str] = None,
          notes: Optional[str] = None) -> None:
     """Change a competitor's details."""
-    from crm_cli import db
+    from crm_cli.core import db
     from crm_cli.models.opportunity import Competitor
-    from crm_cli.output import info
+    from crm_cli.core.output import info
     from crm_cli.services import competitors, resolve
 
     with db.session_scope() as s:

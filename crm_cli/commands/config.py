@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt
+from crm_cli.core.output import Col, FormatOpt, JsonOpt
 
 app = typer.Typer(help="Settings: default user, currency, timezone, pipeline, value lists.",
                   no_args_is_help=True)
@@ -15,8 +15,8 @@ app = typer.Typer(help="Settings: default user, currency, timezone, pipeline, va
 @app.command("list")
 def list_(fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Every setting with its effective value and where it comes from."""
-    from crm_cli import config
-    from crm_cli.output import emit
+    from crm_cli.core import config
+    from crm_cli.core.output import emit
 
     rows = [{"key": k, "value": config.get(k), "source": config.source(k), "help": key.help}
             for k, key in config.KEYS.items()]
@@ -26,9 +26,9 @@ def list_(fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
 @app.command("get")
 def get(key: str) -> None:
     """Print one setting's effective value."""
-    from crm_cli import config
-    from crm_cli.errors import ValidationError
-    from crm_cli.output import text_value
+    from crm_cli.core import config
+    from crm_cli.core.errors import ValidationError
+    from crm_cli.core.output import text_value
 
     if key not in config.KEYS:
         raise ValidationError(f"unknown config key '{key}'", "known: " + ", ".join(config.KEYS))
@@ -40,8 +40,8 @@ def get(key: str) -> None:
 @app.command("set")
 def set_(key: str, value: Annotated[str, typer.Argument(help="Lists are comma-separated.")]) -> None:
     """Change a setting in the config file."""
-    from crm_cli import config
-    from crm_cli.output import info
+    from crm_cli.core import config
+    from crm_cli.core.output import info
 
     stored = config.set_value(key, value)
     info(f"{key} = {stored} (in {config.config_path()})")
@@ -50,8 +50,8 @@ def set_(key: str, value: Annotated[str, typer.Argument(help="Lists are comma-se
 @app.command("unset")
 def unset(key: str) -> None:
     """Remove a setting from the config file (back to the default)."""
-    from crm_cli import config
-    from crm_cli.output import info
+    from crm_cli.core import config
+    from crm_cli.core.output import info
 
     config.unset_value(key)
     info(f"{key} reset to its default")
@@ -60,6 +60,6 @@ def unset(key: str) -> None:
 @app.command("path")
 def path() -> None:
     """Print the config file's path."""
-    from crm_cli import config
+    from crm_cli.core import config
 
     print(config.config_path())

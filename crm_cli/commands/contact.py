@@ -6,7 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
 
 app = typer.Typer(help="Contacts: people at customers, reporting lines, decision roles.", no_args_is_help=True)
 Ref = Annotated[str, typer.Argument(help="Contact id or unambiguous name.")]
@@ -25,10 +25,11 @@ def add(
     notes: Optional[str] = None, set_: SetOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Add a contact to a customer."""
-    from crm_cli import db, prompts
-    from crm_cli.dates import parse_date
-    from crm_cli.output import created
-    from crm_cli.services import contacts, customers, customfields, resolve, validation
+    from crm_cli.core import db, prompts
+    from crm_cli.core.dates import parse_date
+    from crm_cli.core.output import created
+    from crm_cli.services import contacts, customers, customfields, resolve
+    from crm_cli.core import validation
 
     name = prompts.require(name, "NAME", "Contact name")
     customer = prompts.require(customer, "--customer", "Customer")
@@ -51,8 +52,8 @@ def list_(customer: Annotated[Optional[str], typer.Option("--customer", "-c")] =
           offset: Annotated[int, typer.Option(min=0)] = 0,
           fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """List contacts."""
-    from crm_cli import db
-    from crm_cli.output import emit
+    from crm_cli.core import db
+    from crm_cli.core.output import emit
     from crm_cli.services import contacts, customers, resolve
 
     with db.session_scope() as s:
@@ -64,8 +65,8 @@ def list_(customer: Annotated[Optional[str], typer.Option("--customer", "-c")] =
 @app.command("show")
 def show(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Show a contact."""
-    from crm_cli import db
-    from crm_cli.output import emit_record
+    from crm_cli.core import db
+    from crm_cli.core.output import emit_record
     from crm_cli.services import contacts, customers, resolve
 
     with db.session_scope() as s:
@@ -85,10 +86,11 @@ def edit(ref: Ref, name: Annotated[Optional[str], typer.Option("--name")] = None
          reports_to: Annotated[Optional[str], typer.Option(help="Contact id; 'none' to clear.")] = None,
          role: Optional[str] = None, notes: Optional[str] = None, set_: SetOpt = None) -> None:
     """Change a contact."""
-    from crm_cli import db
-    from crm_cli.dates import parse_date
-    from crm_cli.output import info
-    from crm_cli.services import contacts, customfields, resolve, validation
+    from crm_cli.core import db
+    from crm_cli.core.dates import parse_date
+    from crm_cli.core.output import info
+    from crm_cli.services import contacts, customfields, resolve
+    from crm_cli.core import validation
 
     bday = parse_date(birthday, option="--birthday") if birthday else None
     data = validation.validate(contacts.ContactIn, name=name, title=title, phone=phone, mobile=mobile,
@@ -105,8 +107,8 @@ def edit(ref: Ref, name: Annotated[Optional[str], typer.Option("--name")] = None
 @app.command("delete")
 def delete(ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y")] = False) -> None:
     """Move a contact to the trash."""
-    from crm_cli import context, db, prompts
-    from crm_cli.output import info
+    from crm_cli.core import context, db, prompts
+    from crm_cli.core.output import info
     from crm_cli.services import contacts, resolve
 
     with db.session_scope() as s:
@@ -120,8 +122,8 @@ def delete(ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y")] = False) 
 def tree(customer: Annotated[str, typer.Argument(help="Customer id or name.")],
          fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Draw a customer's org chart (who reports to whom)."""
-    from crm_cli import db
-    from crm_cli.output import Format, emit, resolve_format
+    from crm_cli.core import db
+    from crm_cli.core.output import Format, emit, resolve_format
     from crm_cli.services import contacts, customers, resolve
 
     with db.session_scope() as s:
@@ -139,7 +141,7 @@ def tree(customer: Annotated[str, typer.Argument(help="Customer id or name.")],
     if f is Format.table:
         from rich.tree import Tree
 
-        from crm_cli.output import console
+        from crm_cli.core.output import console
 
         top = Tree(f"{cust.name}")
 

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt
+from crm_cli.core.output import Col, FormatOpt, JsonOpt
 
 app = typer.Typer(help="Exchange rates for reports: crm currency rate USD 7.12 (1 USD = 7.12 in your currency).",
                   no_args_is_help=True)
@@ -22,8 +22,8 @@ def rate(currency: Annotated[Optional[str], typer.Argument(help="ISO code, e.g. 
          delete: Annotated[bool, typer.Option("--delete", help="Remove the rate.")] = False,
          fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Set a rate (crm currency rate USD 7.12 [--base CNY]), show one (crm currency rate USD) or list all."""
-    from crm_cli import db
-    from crm_cli.output import emit, info
+    from crm_cli.core import db
+    from crm_cli.core.output import emit, info
     from crm_cli.services import currency as cur
 
     with db.session_scope() as s:
@@ -37,7 +37,7 @@ def rate(currency: Annotated[Optional[str], typer.Argument(help="ISO code, e.g. 
             return
         rows = cur.rates(s)
     if currency:
-        from crm_cli.money import check_currency
+        from crm_cli.core.money import check_currency
 
         code = check_currency(currency)
         rows = [r for r in rows if r["currency"] == code]

@@ -6,7 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
 
 app = typer.Typer(help="Customers (accounts): add, list, show a 360° view, merge, transfer.",
                   no_args_is_help=True)
@@ -42,9 +42,10 @@ def add(
     quiet: QuietOpt = False,
 ) -> None:
     """Add a customer (refused when its name, email or phone matches an existing one)."""
-    from crm_cli import db, prompts
-    from crm_cli.money import parse_money
-    from crm_cli.services import customers, customfields, identity, resolve, validation
+    from crm_cli.core import db, prompts
+    from crm_cli.core.money import parse_money
+    from crm_cli.services import customers, customfields, identity, resolve
+    from crm_cli.core import validation
 
     name = prompts.require(name, "NAME", "Customer name")
     data = validation.validate(customers.CustomerIn, name=name, status=status, tier=tier, industry=industry,
@@ -62,7 +63,7 @@ def add(
 
         c = customers.add(s, data, owner=own, parent=parent_c, credit_limit=limit, tags=tag, custom=custom,
                           force=force, confirm=confirm)
-        from crm_cli.output import created
+        from crm_cli.core.output import created
 
         created("customer", c.id, c.name, quiet)
 
@@ -84,8 +85,8 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List customers."""
-    from crm_cli import db
-    from crm_cli.output import emit
+    from crm_cli.core import db
+    from crm_cli.core.output import emit
     from crm_cli.services import customers, identity
 
     with db.session_scope() as s:
@@ -98,8 +99,9 @@ def list_(
 @app.command("show")
 def show(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """A 360° view: details, contacts, and every section other modules plug in."""
-    from crm_cli import db, sections
-    from crm_cli.output import emit_record
+    from crm_cli import sections
+    from crm_cli.core import db
+    from crm_cli.core.output import emit_record
     from crm_cli.services import customers, resolve
 
     with db.session_scope() as s:
@@ -132,10 +134,11 @@ def edit(
     force: Annotated[bool, typer.Option("--force", help="Save even if it looks like a duplicate.")] = False,
 ) -> None:
     """Change a customer's fields."""
-    from crm_cli import db
-    from crm_cli.money import parse_money
-    from crm_cli.output import info
-    from crm_cli.services import customers, customfields, resolve, validation
+    from crm_cli.core import db
+    from crm_cli.core.money import parse_money
+    from crm_cli.core.output import info
+    from crm_cli.services import customers, customfields, resolve
+    from crm_cli.core import validation
 
     data = validation.validate(customers.CustomerIn, name=name, status=status, tier=tier, industry=industry,
                               region=region, phone=phone, email=email, website=website, address=address,
@@ -153,8 +156,8 @@ def edit(
 @app.command("delete")
 def delete(ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
     """Move a customer (with its contacts and opportunities) to the trash; `crm customer restore` brings it back."""
-    from crm_cli import context, db, prompts
-    from crm_cli.output import info
+    from crm_cli.core import context, db, prompts
+    from crm_cli.core.output import info
     from crm_cli.services import customers, resolve
 
     with db.session_scope() as s:
@@ -168,9 +171,9 @@ def delete(ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do n
 @app.command("restore")
 def restore(ref: Annotated[str, typer.Argument(help="Customer id.")]) -> None:
     """Bring a deleted customer (and the contacts and opportunities deleted with it) back from the trash."""
-    from crm_cli import db
-    from crm_cli.errors import Conflict
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.errors import Conflict
+    from crm_cli.core.output import info
     from crm_cli.services import customers, resolve
 
     with db.session_scope() as s:
@@ -184,8 +187,8 @@ def restore(ref: Annotated[str, typer.Argument(help="Customer id.")]) -> None:
 @app.command("tag")
 def tag(ref: Ref, tags: Annotated[List[str], typer.Argument(help="Tags to add.")]) -> None:
     """Add tags to a customer."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import customers, resolve
 
     with db.session_scope() as s:
@@ -197,8 +200,8 @@ def tag(ref: Ref, tags: Annotated[List[str], typer.Argument(help="Tags to add.")
 @app.command("untag")
 def untag(ref: Ref, tags: Annotated[List[str], typer.Argument(help="Tags to remove.")]) -> None:
     """Remove tags from a customer."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import customers, resolve
 
     with db.session_scope() as s:
@@ -211,8 +214,8 @@ def untag(ref: Ref, tags: Annotated[List[str], typer.Argument(help="Tags to remo
 def assign(refs: Annotated[List[str], typer.Argument(help="Customers (ids or names).")],
            to: Annotated[str, typer.Option("--to", help="User handle.")]) -> None:
     """Give customers to a rep."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import customers, identity, resolve
 
     with db.session_scope() as s:
@@ -228,8 +231,8 @@ def transfer(src: Annotated[str, typer.Option("--from", help="The rep who is lea
              dst: Annotated[str, typer.Option("--to", help="The rep who takes over.")],
              fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Move a rep's customers and open records to another rep, in one transaction."""
-    from crm_cli import context, db
-    from crm_cli.output import emit
+    from crm_cli.core import context, db
+    from crm_cli.core.output import emit
     from crm_cli.services import customers, identity
 
     with db.session_scope() as s:
@@ -244,8 +247,8 @@ def merge(keep: Annotated[str, typer.Argument(help="Customer to keep (A).")],
           other: Annotated[str, typer.Argument(help="Duplicate to merge into A (B); it goes to the trash.")],
           yes: Annotated[bool, typer.Option("--yes", "-y")] = False) -> None:
     """Merge customer B into A: B's contacts and other records move to A; B goes to the trash."""
-    from crm_cli import context, db, prompts
-    from crm_cli.output import info
+    from crm_cli.core import context, db, prompts
+    from crm_cli.core.output import info
     from crm_cli.services import customers, resolve
 
     with db.session_scope() as s:
@@ -261,8 +264,8 @@ def merge(keep: Annotated[str, typer.Argument(help="Customer to keep (A).")],
 @app.command("tree")
 def tree(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Show the parent/subsidiary hierarchy a customer belongs to."""
-    from crm_cli import db
-    from crm_cli.output import Format, emit, emit_record, resolve_format
+    from crm_cli.core import db
+    from crm_cli.core.output import Format, emit, emit_record, resolve_format
     from crm_cli.services import customers, resolve
 
     with db.session_scope() as s:
@@ -284,7 +287,7 @@ def tree(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     if f is Format.table:
         from rich.tree import Tree
 
-        from crm_cli.output import console
+        from crm_cli.core.output import console
 
         def build(node, branch):
             mark = " *" if node["id"] == c.id else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crm_cli.output import FormatOpt, JsonOpt
+from crm_cli.core.output import FormatOpt, JsonOpt
 
 app = typer.Typer(help="The database: path, info, status, upgrade.", no_args_is_help=True)
 
@@ -12,7 +12,7 @@ app = typer.Typer(help="The database: path, info, status, upgrade.", no_args_is_
 @app.command("path")
 def path() -> None:
     """Print the database in use (a file path, or a URL without its password)."""
-    from crm_cli import db
+    from crm_cli.core import db
 
     print(db.describe(db.database_url()))
 
@@ -22,9 +22,9 @@ def info(fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Backend, schema revision, row counts and size."""
     from sqlalchemy import func, select
 
-    from crm_cli import db
+    from crm_cli.core import db
     from crm_cli.models import ENTITIES
-    from crm_cli.output import emit_record
+    from crm_cli.core.output import emit_record
 
     url = db.database_url()
     engine = db.get_engine(url)
@@ -48,8 +48,8 @@ def info(fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
 @app.command("status")
 def status(fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """The schema revision of the database and of this crm."""
-    from crm_cli import db
-    from crm_cli.output import emit_record
+    from crm_cli.core import db
+    from crm_cli.core.output import emit_record
 
     engine = db.get_engine(migrate=False)
     current = db.current_revision(engine)
@@ -61,8 +61,8 @@ def status(fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
 @app.command("upgrade")
 def upgrade() -> None:
     """Upgrade the schema to this crm's newest revision (done automatically on first use)."""
-    from crm_cli import db
-    from crm_cli.output import info as say
+    from crm_cli.core import db
+    from crm_cli.core.output import info as say
 
     engine = db.get_engine(migrate=False)
     before = db.current_revision(engine)

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt
+from crm_cli.core.output import Col, FormatOpt, JsonOpt
 
 app = typer.Typer(help="Custom field definitions (values are set with --set key=value).", no_args_is_help=True)
 
@@ -17,10 +17,10 @@ def add(entity: Annotated[str, typer.Argument(help="customer, contact, lead, opp
         type_: Annotated[str, typer.Option("--type", help="text|number|date|bool")] = "text",
         label: Optional[str] = None) -> None:
     """Declare a typed custom field; values given with --set are checked against it."""
-    from crm_cli import db
-    from crm_cli.errors import ValidationError
+    from crm_cli.core import db
+    from crm_cli.core.errors import ValidationError
     from crm_cli.models import ENTITIES
-    from crm_cli.output import info
+    from crm_cli.core.output import info
     from crm_cli.services import customfields
 
     if entity not in ENTITIES:
@@ -36,9 +36,9 @@ def list_(entity: Annotated[Optional[str], typer.Argument()] = None, fmt: Format
     """List custom field definitions."""
     from sqlalchemy import select
 
-    from crm_cli import db
+    from crm_cli.core import db
     from crm_cli.models import CustomField
-    from crm_cli.output import emit
+    from crm_cli.core.output import emit
 
     with db.session_scope() as s:
         q = select(CustomField).order_by(CustomField.entity, CustomField.key)

@@ -6,16 +6,16 @@ from typing import Annotated
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt
+from crm_cli.core.output import Col, FormatOpt, JsonOpt
 
 def history(entity: Annotated[str, typer.Argument(help="customer, contact, user, lead, opp, activity...")],
             ident: Annotated[str, typer.Argument(help="Record id or name.")],
             fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Show every change to a record: who, when, field, old and new value."""
-    from crm_cli import db
-    from crm_cli.errors import ValidationError
+    from crm_cli.core import db
+    from crm_cli.core.errors import ValidationError
     from crm_cli.models import ENTITIES
-    from crm_cli.output import emit
+    from crm_cli.core.output import emit
     from crm_cli.services import audit, resolve
 
     if entity not in ENTITIES:

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt
+from crm_cli.core.output import Col, FormatOpt, JsonOpt
 
 app = typer.Typer(help="Import batches: list them, undo one (`crm lead import FILE` imports).",
                   no_args_is_help=True)
@@ -22,9 +22,9 @@ def list_(entity: Annotated[Optional[str], typer.Option(help="lead|customer|cont
           limit: Annotated[Optional[int], typer.Option(min=0)] = None,
           fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """List import batches, newest first."""
-    from crm_cli import db
+    from crm_cli.core import db
     from crm_cli.importer import batches
-    from crm_cli.output import emit
+    from crm_cli.core.output import emit
 
     with db.session_scope() as s:
         rows = batches.list_batches(s, entity, limit)
@@ -35,9 +35,9 @@ def list_(entity: Annotated[Optional[str], typer.Option(help="lead|customer|cont
 def undo(batch: Annotated[int, typer.Argument(help="Batch id (see crm import list).")],
          yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
     """Move every record a batch created to the trash (records it updated keep their new values)."""
-    from crm_cli import db, prompts
+    from crm_cli.core import db, prompts
     from crm_cli.importer import batches
-    from crm_cli.output import info
+    from crm_cli.core.output import info
 
     with db.session_scope() as s:
         b = batches.get(s, batch)

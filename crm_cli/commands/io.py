@@ -6,7 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from crm_cli.output import FormatOpt, JsonOpt
+from crm_cli.core.output import FormatOpt, JsonOpt
 
 PLURAL = {"opp": "opportunities", "customer": "customers", "contact": "contacts", "lead": "leads"}
 
@@ -39,10 +39,10 @@ def register_io(app, entity: str) -> None:
         fmt: FormatOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        from crm_cli.errors import UsageError, ValidationError
+        from crm_cli.core.errors import UsageError, ValidationError
         from crm_cli.importer.base import Options
         from crm_cli.importer.engine import run_import
-        from crm_cli.output import Format, emit_record, info, resolve_format
+        from crm_cli.core.output import Format, emit_record, info, resolve_format
 
         mapping = {}
         for item in map_ or []:
@@ -99,7 +99,7 @@ def register_io(app, entity: str) -> None:
         where: Annotated[Optional[List[str]], typer.Option("--where")] = None,
     ) -> None:
         from crm_cli.importer.export import run_export
-        from crm_cli.output import info
+        from crm_cli.core.output import info
 
         filters = {k: v for k, v in dict(owner=owner, status=status, source=source, campaign=campaign,
                                           region=region, industry=industry, tier=tier, tag=tag,
@@ -109,7 +109,7 @@ def register_io(app, entity: str) -> None:
             try:
                 fh = open(output, "w", newline="", encoding="utf-8")
             except OSError as exc:
-                from crm_cli.errors import CrmError
+                from crm_cli.core.errors import CrmError
 
                 raise CrmError(f"--output: cannot write {output}: {exc.strerror}") from None
             with fh:

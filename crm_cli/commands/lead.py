@@ -6,7 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
 
 app = typer.Typer(help="Leads: add, qualify, assign (round-robin), convert to customer + contact + opp, "
                        "import/export.", no_args_is_help=True)
@@ -43,8 +43,8 @@ def add(
     quiet: QuietOpt = False,
 ) -> None:
     """Add a lead (refused when its email/phone matches a lead, contact or customer)."""
-    from crm_cli import db, prompts
-    from crm_cli.output import created, info
+    from crm_cli.core import db, prompts
+    from crm_cli.core.output import created, info
     from crm_cli.services import customfields, identity, leads
 
     name = prompts.require(name, "NAME", "The lead's name")
@@ -85,8 +85,8 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List leads."""
-    from crm_cli import db
-    from crm_cli.output import emit
+    from crm_cli.core import db
+    from crm_cli.core.output import emit
     from crm_cli.services import identity, leads
 
     with db.session_scope() as s:
@@ -99,8 +99,8 @@ def list_(
 @app.command("show")
 def show(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Show a lead, what it converted into, and possible duplicates."""
-    from crm_cli import db
-    from crm_cli.output import emit_record
+    from crm_cli.core import db
+    from crm_cli.core.output import emit_record
     from crm_cli.services import leads, resolve
 
     with db.session_scope() as s:
@@ -129,8 +129,8 @@ def edit(
     force: Annotated[bool, typer.Option("--force", help="Save even if it looks like a duplicate.")] = False,
 ) -> None:
     """Change a lead's fields."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import customfields, identity, leads, resolve
 
     data = leads.validate(name=name, company=company, title=title, email=email, phone=phone, mobile=mobile,
@@ -147,8 +147,8 @@ def edit(
 @app.command("delete")
 def delete(ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
     """Move a lead to the trash (crm trash restore lead ID brings it back)."""
-    from crm_cli import context, db, prompts
-    from crm_cli.output import info
+    from crm_cli.core import context, db, prompts
+    from crm_cli.core.output import info
     from crm_cli.services import leads, resolve
 
     with db.session_scope() as s:
@@ -174,9 +174,9 @@ def assign(
     fmt: FormatOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Give leads to a rep (--to), or spread them over reps (--round-robin a,b,c)."""
-    from crm_cli import db
-    from crm_cli.errors import UsageError
-    from crm_cli.output import emit, info
+    from crm_cli.core import db
+    from crm_cli.core.errors import UsageError
+    from crm_cli.core.output import emit, info
     from crm_cli.services import identity, leads, resolve
 
     if bool(to) == bool(round_robin):
@@ -205,8 +205,8 @@ def assign(
 @app.command("qualify")
 def qualify(ref: Ref) -> None:
     """Mark a lead as qualified (ready to convert)."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import leads, resolve
 
     with db.session_scope() as s:
@@ -219,8 +219,8 @@ def qualify(ref: Ref) -> None:
 def disqualify(ref: Ref, reason: Annotated[Optional[str], typer.Option("--reason", "-r",
                                                                         help="Why (required).")] = None) -> None:
     """Disqualify a lead, with a reason."""
-    from crm_cli import db, prompts
-    from crm_cli.output import info
+    from crm_cli.core import db, prompts
+    from crm_cli.core.output import info
     from crm_cli.services import leads, resolve
 
     reason = prompts.require(reason, "--reason", "Why is the lead disqualified?")
@@ -244,9 +244,9 @@ def convert(
     fmt: FormatOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Convert a lead into a customer (new or existing) and a contact, optionally an opportunity."""
-    from crm_cli import context, db, prompts
-    from crm_cli.money import parse_money
-    from crm_cli.output import emit_record, info
+    from crm_cli.core import context, db, prompts
+    from crm_cli.core.money import parse_money
+    from crm_cli.core.output import emit_record, info
     from crm_cli.services import customers, identity, leads, resolve
 
     money = parse_money(amount, option="--amount") if amount else None
@@ -273,8 +273,8 @@ def convert(
 @app.command("reopen")
 def reopen(ref: Ref) -> None:
     """Bring a disqualified lead back to 'working'."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import leads, resolve
 
     with db.session_scope() as s:

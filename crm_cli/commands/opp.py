@@ -6,7 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
 
 app = typer.Typer(help="Opportunities (deals): add, list, advance through stages, win, lose, freeze, history.",
                   no_args_is_help=True)
@@ -49,7 +49,7 @@ def _competitors(s, items):
 
 
 def _moved(opp, stage, verb: str) -> None:
-    from crm_cli.output import info
+    from crm_cli.core.output import info
 
     info(f"opp {opp.id} '{opp.title}' {verb} {stage.name} ({opp.probability}%)")
 
@@ -77,11 +77,11 @@ def add(
     quiet: QuietOpt = False,
 ) -> None:
     """Add an opportunity for a customer."""
-    from crm_cli import db, prompts
-    from crm_cli.dates import parse_date
+    from crm_cli.core import db, prompts
+    from crm_cli.core.dates import parse_date
     from crm_cli.models import Customer
-    from crm_cli.money import parse_money
-    from crm_cli.output import created
+    from crm_cli.core.money import parse_money
+    from crm_cli.core.output import created
     from crm_cli.services import customfields, identity, opportunities, pipelines, resolve
 
     title = prompts.require(title, "TITLE", "Opportunity title")
@@ -125,10 +125,10 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List opportunities (frozen ones are listed with status 'frozen')."""
-    from crm_cli import db
+    from crm_cli.core import db
     from crm_cli.models import Customer
-    from crm_cli.money import parse_money
-    from crm_cli.output import emit
+    from crm_cli.core.money import parse_money
+    from crm_cli.core.output import emit
     from crm_cli.services import identity, opportunities, pipelines, resolve
 
     money = parse_money(min_amount, option="--min-amount") if min_amount else None
@@ -145,8 +145,8 @@ def list_(
 @app.command("show")
 def show(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Details of one opportunity, with its contacts and stage history."""
-    from crm_cli import db
-    from crm_cli.output import emit_record
+    from crm_cli.core import db
+    from crm_cli.core.output import emit_record
     from crm_cli.services import opportunities
 
     with db.session_scope() as s:
@@ -180,12 +180,12 @@ def edit(
     set_: SetOpt = None,
 ) -> None:
     """Change an opportunity's fields (stages change with advance/back/move/win/lose)."""
-    from crm_cli import db
-    from crm_cli.dates import parse_date
+    from crm_cli.core import db
+    from crm_cli.core.dates import parse_date
     from crm_cli.models import Customer
-    from crm_cli.errors import UsageError
-    from crm_cli.money import parse_money
-    from crm_cli.output import info
+    from crm_cli.core.errors import UsageError
+    from crm_cli.core.money import parse_money
+    from crm_cli.core.output import info
     from crm_cli.services import customfields, identity, opportunities, resolve
 
     data = opportunities.validate(title=title, probability=probability, source=source, campaign=campaign,
@@ -212,8 +212,8 @@ def edit(
 @app.command("delete")
 def delete(ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
     """Move an opportunity to the trash (`crm trash restore opp ID` brings it back)."""
-    from crm_cli import context, db, prompts
-    from crm_cli.output import info
+    from crm_cli.core import context, db, prompts
+    from crm_cli.core.output import info
     from crm_cli.services import opportunities
 
     with db.session_scope() as s:
@@ -226,7 +226,7 @@ def delete(ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do n
 @app.command("advance")
 def advance(ref: Ref) -> None:
     """Move to the next open stage."""
-    from crm_cli import db
+    from crm_cli.core import db
     from crm_cli.services import opportunities
 
     with db.session_scope() as s:
@@ -237,7 +237,7 @@ def advance(ref: Ref) -> None:
 @app.command("back")
 def back(ref: Ref) -> None:
     """Move back to the previous open stage."""
-    from crm_cli import db
+    from crm_cli.core import db
     from crm_cli.services import opportunities
 
     with db.session_scope() as s:
@@ -250,7 +250,7 @@ def move(ref: Ref,
          stage: Annotated[Optional[str], typer.Option("--stage", help="Open stage name.")] = None,
          pipeline: Annotated[Optional[str], typer.Option(help="Move into another pipeline.")] = None) -> None:
     """Move to any open stage (of its pipeline, or of --pipeline)."""
-    from crm_cli import db, prompts
+    from crm_cli.core import db, prompts
     from crm_cli.services import opportunities, pipelines
 
     stage = prompts.require(stage, "--stage", "Stage")
@@ -263,8 +263,8 @@ def move(ref: Ref,
 @app.command("win")
 def win(ref: Ref, amount: Annotated[Optional[str], typer.Option(help="Final amount, if it changed.")] = None) -> None:
     """Close as won: the won stage, probability 100, closed today."""
-    from crm_cli import db
-    from crm_cli.money import parse_money
+    from crm_cli.core import db
+    from crm_cli.core.money import parse_money
     from crm_cli.services import opportunities
 
     money = parse_money(amount, option="--amount") if amount else None
@@ -278,7 +278,7 @@ def lose(ref: Ref,
          reason: Annotated[Optional[str], typer.Option(help="A lost reason (config lost_reasons).")] = None,
          competitor: Annotated[Optional[str], typer.Option(help="Competitor who won it.")] = None) -> None:
     """Close as lost; --reason is required."""
-    from crm_cli import db
+    from crm_cli.core import db
     from crm_cli.services import opportunities
 
     with db.session_scope() as s:
@@ -291,7 +291,7 @@ def lose(ref: Ref,
 def reopen(ref: Ref, stage: Annotated[Optional[str], typer.Option(
         help="Open stage to reopen in (default: the stage it was closed from).")] = None) -> None:
     """Reopen a won or lost opportunity (clears the closed date)."""
-    from crm_cli import db
+    from crm_cli.core import db
     from crm_cli.services import opportunities
 
     with db.session_scope() as s:
@@ -302,8 +302,8 @@ def reopen(ref: Ref, stage: Annotated[Optional[str], typer.Option(
 @app.command("freeze")
 def freeze(ref: Ref) -> None:
     """Park an open opportunity: kept in lists (status frozen), left out of the forecast."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import opportunities
 
     with db.session_scope() as s:
@@ -315,8 +315,8 @@ def freeze(ref: Ref) -> None:
 @app.command("unfreeze")
 def unfreeze(ref: Ref) -> None:
     """Resume a frozen opportunity."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import opportunities
 
     with db.session_scope() as s:
@@ -328,8 +328,8 @@ def unfreeze(ref: Ref) -> None:
 @app.command("history")
 def history(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Stage changes with time and user, time in each stage; cycle length once closed."""
-    from crm_cli import db
-    from crm_cli.output import Format, emit, info, resolve_format
+    from crm_cli.core import db
+    from crm_cli.core.output import Format, emit, info, resolve_format
     from crm_cli.services import opportunities
 
     with db.session_scope() as s:

@@ -6,7 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from crm_cli.output import FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.output import FormatOpt, JsonOpt, QuietOpt
 
 app = typer.Typer(help="Pipelines (sales processes): list, show, add, edit. Stages: see 'crm stage'.",
                   no_args_is_help=True)
@@ -15,8 +15,8 @@ app = typer.Typer(help="Pipelines (sales processes): list, show, add, edit. Stag
 @app.command("list")
 def list_(fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """List pipelines with their stage and open-opportunity counts."""
-    from crm_cli import db
-    from crm_cli.output import emit
+    from crm_cli.core import db
+    from crm_cli.core.output import emit
     from crm_cli.services import pipelines
 
     with db.session_scope() as s:
@@ -29,15 +29,15 @@ def show(ref: Annotated[Optional[str], typer.Argument(help="Pipeline id or name 
                                                            "omitted).")] = None,
          fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """A pipeline's stages in order: probability, kind, quota, opportunities held."""
-    from crm_cli import db
-    from crm_cli.output import emit, emit_record
+    from crm_cli.core import db
+    from crm_cli.core.output import emit, emit_record
     from crm_cli.services import pipelines
 
     with db.session_scope() as s:
         p = pipelines.get_pipeline(s, ref)
         rows = pipelines.stage_records(s, p)
         rec = next(r for r in pipelines.pipeline_records(s) if r["id"] == p.id)
-    from crm_cli.output import Format, resolve_format
+    from crm_cli.core.output import Format, resolve_format
 
     f = resolve_format(fmt, as_json)
     if f in (Format.json, Format.jsonl):
@@ -60,8 +60,8 @@ def add(
 ) -> None:
     """Add a pipeline, e.g. crm pipeline add Renewals --stage Contacted:30 --stage Quoted:70
     --stage Renewed:100:won --stage Churned:0:lost"""
-    from crm_cli import db, prompts
-    from crm_cli.output import created
+    from crm_cli.core import db, prompts
+    from crm_cli.core.output import created
     from crm_cli.services import pipelines
 
     name = prompts.require(name, "NAME", "Pipeline name")
@@ -75,8 +75,8 @@ def edit(ref: Annotated[str, typer.Argument(help="Pipeline id or name.")],
          name: Annotated[Optional[str], typer.Option("--name")] = None,
          description: Optional[str] = None) -> None:
     """Rename a pipeline or change its description (the default is config key default_pipeline)."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import pipelines
 
     with db.session_scope() as s:

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.output import FormatOpt, JsonOpt
+from crm_cli.core.output import FormatOpt, JsonOpt
 
 
 def activity(
@@ -19,9 +19,9 @@ def activity(
 ) -> None:
     """Per rep (or type): planned / in progress / done / cancelled / overdue, completion rate,
     activities per customer, total cost."""
-    from crm_cli import context, db
-    from crm_cli.dates import parse_datetime
-    from crm_cli.output import Col, emit
+    from crm_cli.core import context, db
+    from crm_cli.core.dates import parse_datetime
+    from crm_cli.core.output import Col, emit
     from crm_cli.reports import activity as rep
     from crm_cli.services import identity
 

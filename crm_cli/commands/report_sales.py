@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt
+from crm_cli.core.output import Col, FormatOpt, JsonOpt
 
 OwnerOpt = Annotated[Optional[str], typer.Option(help="me|HANDLE|all")]
 CurrencyOpt = Annotated[Optional[str], typer.Option(help="Convert amounts to this currency (crm currency rate).")]
@@ -22,8 +22,8 @@ def funnel(
     as_json: JsonOpt = False,
 ) -> None:
     """Per stage: opportunities, amount, weighted amount, conversion from the previous stage, share vs quota."""
-    from crm_cli import db
-    from crm_cli.output import Format, emit, resolve_format
+    from crm_cli.core import db
+    from crm_cli.core.output import Format, emit, resolve_format
     from crm_cli.reports import funnel as rep
     from crm_cli.services import identity, pipelines
 
@@ -50,8 +50,8 @@ def forecast(
     as_json: JsonOpt = False,
 ) -> None:
     """Per expected-close period: pipeline, weighted, committed (late stages) and won so far."""
-    from crm_cli import db
-    from crm_cli.output import emit
+    from crm_cli.core import db
+    from crm_cli.core.output import emit
     from crm_cli.reports import forecast as rep
     from crm_cli.services import identity, pipelines
 
@@ -72,10 +72,10 @@ def winloss(
     as_json: JsonOpt = False,
 ) -> None:
     """Win rate by owner, source and competitor; lost reasons; deal size, cycle length, time in stage."""
-    from crm_cli import db
-    from crm_cli.dates import parse_date
-    from crm_cli.errors import ValidationError
-    from crm_cli.output import Format, emit, resolve_format
+    from crm_cli.core import db
+    from crm_cli.core.dates import parse_date
+    from crm_cli.core.errors import ValidationError
+    from crm_cli.core.output import Format, emit, resolve_format
     from crm_cli.reports import winloss as rep
     from crm_cli.services import identity, pipelines
 

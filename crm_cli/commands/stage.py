@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.output import FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.output import FormatOpt, JsonOpt, QuietOpt
 
 app = typer.Typer(help="Pipeline stages: list, add, edit, move, delete.", no_args_is_help=True)
 
@@ -18,8 +18,8 @@ StageRef = Annotated[str, typer.Argument(help="Stage name or id.")]
 @app.command("list")
 def list_(pipeline: PipelineOpt = None, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """The stages of a pipeline, in order."""
-    from crm_cli import db
-    from crm_cli.output import emit
+    from crm_cli.core import db
+    from crm_cli.core.output import emit
     from crm_cli.services import pipelines
 
     with db.session_scope() as s:
@@ -39,8 +39,8 @@ def add(
     quiet: QuietOpt = False,
 ) -> None:
     """Add a stage (open stages go after the last open stage unless --before/--after)."""
-    from crm_cli import db, prompts
-    from crm_cli.output import created
+    from crm_cli.core import db, prompts
+    from crm_cli.core.output import created
     from crm_cli.services import pipelines
 
     name = prompts.require(name, "NAME", "Stage name")
@@ -62,8 +62,8 @@ def edit(
     no_quota: Annotated[bool, typer.Option("--no-quota", help="Remove the quota.")] = False,
 ) -> None:
     """Change a stage's name, probability, kind or quota."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import pipelines
 
     with db.session_scope() as s:
@@ -81,8 +81,8 @@ def move(
     after: Optional[str] = None,
 ) -> None:
     """Reorder a stage."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import pipelines
 
     with db.session_scope() as s:
@@ -100,8 +100,8 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
     """Delete a stage; one that holds opportunities needs --move-to."""
-    from crm_cli import context, db, prompts
-    from crm_cli.output import info
+    from crm_cli.core import context, db, prompts
+    from crm_cli.core.output import info
     from crm_cli.services import pipelines
 
     with db.session_scope() as s:

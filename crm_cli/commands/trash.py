@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt
+from crm_cli.core.output import Col, FormatOpt, JsonOpt
 
 app = typer.Typer(help="Deleted records: list, restore, purge.", no_args_is_help=True)
 
@@ -15,8 +15,8 @@ app = typer.Typer(help="Deleted records: list, restore, purge.", no_args_is_help
 def list_(entity: Annotated[Optional[str], typer.Argument(help="Only this entity (customer, contact...).")] = None,
           fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """List what is in the trash."""
-    from crm_cli import db
-    from crm_cli.output import emit
+    from crm_cli.core import db
+    from crm_cli.core.output import emit
     from crm_cli.services import trash
 
     with db.session_scope() as s:
@@ -31,8 +31,8 @@ def list_(entity: Annotated[Optional[str], typer.Argument(help="Only this entity
 def restore(entity: Annotated[str, typer.Argument(help="customer, contact, lead, opp, activity...")],
             ident: Annotated[int, typer.Argument(help="Record id.")]) -> None:
     """Restore a record from the trash."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import trash
 
     with db.session_scope() as s:
@@ -45,9 +45,9 @@ def purge(older_than: Annotated[str, typer.Option("--older-than", help="e.g. 30d
           yes: Annotated[bool, typer.Option("--yes", "-y")] = False,
           fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Delete for good what has been in the trash longer than --older-than."""
-    from crm_cli import context, db, prompts
-    from crm_cli.dates import parse_duration
-    from crm_cli.output import emit
+    from crm_cli.core import context, db, prompts
+    from crm_cli.core.dates import parse_duration
+    from crm_cli.core.output import emit
     from crm_cli.services import trash
 
     cutoff = context.now() - parse_duration(older_than, "--older-than")

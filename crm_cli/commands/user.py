@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
 
 app = typer.Typer(help="Users (reps, managers, admins).", no_args_is_help=True)
 COLUMNS = [Col("id", "ID", "right"), Col("handle", "Handle"), Col("name", "Name"), Col("email", "Email"),
@@ -19,9 +19,10 @@ def add(handle: Annotated[str, typer.Argument(help="Login-style handle, e.g. ali
         role: Annotated[str, typer.Option(help="rep|manager|admin")] = "rep",
         team: Optional[str] = None, quiet: QuietOpt = False) -> None:
     """Add a user."""
-    from crm_cli import db
-    from crm_cli.output import created
-    from crm_cli.services import users, validation
+    from crm_cli.core import db
+    from crm_cli.core.output import created
+    from crm_cli.services import users
+    from crm_cli.core import validation
 
     data = validation.validate(users.UserIn, handle=handle, name=name, email=email, role=role, team=team)
     with db.session_scope() as s:
@@ -33,8 +34,8 @@ def add(handle: Annotated[str, typer.Argument(help="Login-style handle, e.g. ali
 def list_(all_: Annotated[bool, typer.Option("--all", help="Include deactivated users.")] = False,
           team: Optional[str] = None, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """List users."""
-    from crm_cli import db
-    from crm_cli.output import emit
+    from crm_cli.core import db
+    from crm_cli.core.output import emit
     from crm_cli.services import users
 
     with db.session_scope() as s:
@@ -48,9 +49,10 @@ def edit(ref: Annotated[str, typer.Argument(help="Handle or id.")],
          team: Optional[str] = None,
          active: Annotated[Optional[bool], typer.Option("--active/--inactive")] = None) -> None:
     """Change a user."""
-    from crm_cli import db
-    from crm_cli.output import info
-    from crm_cli.services import resolve, users, validation
+    from crm_cli.core import db
+    from crm_cli.core.output import info
+    from crm_cli.services import resolve, users
+    from crm_cli.core import validation
 
     data = validation.validate(users.UserIn, name=name, email=email, role=role, team=team)
     with db.session_scope() as s:
@@ -65,8 +67,8 @@ def edit(ref: Annotated[str, typer.Argument(help="Handle or id.")],
 @app.command("deactivate")
 def deactivate(ref: Annotated[str, typer.Argument(help="Handle or id.")]) -> None:
     """Deactivate a user who left (their records stay; move them with `crm customer transfer`)."""
-    from crm_cli import db
-    from crm_cli.output import info
+    from crm_cli.core import db
+    from crm_cli.core.output import info
     from crm_cli.services import resolve, users
 
     with db.session_scope() as s:

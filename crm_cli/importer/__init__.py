@@ -48,9 +48,9 @@ module exists). Class attributes and methods:
             # import_batch_id or external_id: the engine sets those; created_at only when the
             # file says when the record was created; custom fields the file names in
             # custom.KEY columns are added to a `custom` dict returned here).
-            # Use the shared parsers: crm_cli.dates.parse_date, crm_cli.money.parse_money, the
+            # Use the shared parsers: crm_cli.core.dates.parse_date, crm_cli.core.money.parse_money, the
             # pydantic input model of your service. Raise crm_cli.importer.base.RowError("reason")
-            # (or let a crm_cli.errors.ValidationError escape) to reject the row with that reason.
+            # (or let a crm_cli.core.errors.ValidationError escape) to reject the row with that reason.
         def match(self, conn, key, values) -> dict:   # optional; default: same table, column
             ...                                       # `key`, deleted_at IS NULL.
             # Returns {value: (entity, id, label)} for existing records whose `key` is in values.

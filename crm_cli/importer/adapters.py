@@ -14,7 +14,7 @@ ADAPTERS: dict[str, str] = {
 
 def get(entity: str):
     """An adapter instance for `entity`; a clear error when there is none (yet)."""
-    from crm_cli.errors import CrmError
+    from crm_cli.core.errors import CrmError
 
     spec = ADAPTERS.get(entity)
     if spec is None:

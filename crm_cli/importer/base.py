@@ -82,7 +82,7 @@ class Adapter:
         This default calls clean() row by row; an adapter for big files (leads) checks each
         column in one pass instead, and never builds a dict per row.
         """
-        from crm_cli.errors import ValidationError
+        from crm_cli.core.errors import ValidationError
 
         names = list(fields)
         out: list = []
@@ -136,7 +136,7 @@ class Adapter:
 
     def check_filters(self, filters: dict, allowed: tuple[str, ...]) -> None:
         """Refuse export filters this entity does not have."""
-        from crm_cli.errors import UsageError
+        from crm_cli.core.errors import UsageError
 
         for k in filters:
             if k not in allowed:
@@ -192,7 +192,7 @@ def customer_by_name(conn, cache: dict, text: str) -> int:
     Raises RowError when there is none or several.
     """
     from crm_cli.models import Customer
-    from crm_cli.services import normalize
+    from crm_cli.core import normalize
 
     key = normalize.name_key(text)
     if key not in cache:

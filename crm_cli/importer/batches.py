@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import insert, literal, select, update
 
-from crm_cli.errors import Conflict, NotFound
+from crm_cli.core.errors import Conflict, NotFound
 from crm_cli.models.lead import ImportBatch
 
 
 def list_batches(session, entity: str | None = None, limit: int | None = None) -> list[dict]:
-    from crm_cli.errors import UsageError
+    from crm_cli.core.errors import UsageError
     from crm_cli.importer.adapters import ADAPTERS
 
     q = select(ImportBatch).order_by(ImportBatch.id.desc())
@@ -37,7 +37,7 @@ def get(session, ident: int) -> ImportBatch:
 
 
 def undo(session, b: ImportBatch) -> int:
-    from crm_cli import context
+    from crm_cli.core import context
     from crm_cli.importer import adapters
     from crm_cli.models.base import UTCDateTime
     from crm_cli.models.system import History

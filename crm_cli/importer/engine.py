@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import bindparam, insert, literal, select, update
 
-from crm_cli.errors import CrmError, UsageError, ValidationError
+from crm_cli.core.errors import CrmError, UsageError, ValidationError
 from crm_cli.importer.base import Adapter, Options, RowError, header_key
 from crm_cli.importer.bulk import DeferredIndexes, SeenKeys
 from crm_cli.importer.progress import ImportProgress
@@ -137,7 +137,7 @@ def _unquote(v: str) -> str:
 # ---- the run ----------------------------------------------------------------------------------------
 
 def run_import(entity: str, path: str, opts: Options) -> Summary:
-    from crm_cli import context, db
+    from crm_cli.core import context, db
     from crm_cli.importer import adapters, reader
     from crm_cli.models.lead import ImportBatch
     from crm_cli.models.system import History

@@ -10,7 +10,7 @@ import csv
 import json
 import sys
 
-from crm_cli.errors import UsageError
+from crm_cli.core.errors import UsageError
 
 FORMATS = ("csv", "json", "jsonl")
 
@@ -26,9 +26,9 @@ def _custom_keys(adapter, session, filters) -> list[str]:
 
 
 def run_export(entity: str, fmt: str, filters: dict, out=None) -> int:
-    from crm_cli import db
+    from crm_cli.core import db
     from crm_cli.importer import adapters
-    from crm_cli.output import _csv_cell, machine_value, text_value
+    from crm_cli.core.output import _csv_cell, machine_value, text_value
 
     fmt = (fmt or "csv").lower()
     if fmt not in FORMATS:

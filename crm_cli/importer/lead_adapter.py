@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from crm_cli.importer.base import Adapter, Cleaned, RowError
 from crm_cli.models.lead import Lead
-from crm_cli.services import normalize
+from crm_cli.core import normalize
 
 LEAD_FIELDS = {
     "name": ["full name", "contact name", "contact", "lead name", "person", "联系人", "姓名", "客户姓名",
@@ -128,7 +128,7 @@ class LeadAdapter(Adapter):
         self.default_campaign = d.get("campaign")
         st = (d.get("status") or "new").lower()
         if st not in IMPORT_STATUSES:
-            from crm_cli.errors import ValidationError
+            from crm_cli.core.errors import ValidationError
 
             raise ValidationError(f"--status must be one of {', '.join(IMPORT_STATUSES)}, not '{st}'")
         self.default_status = st

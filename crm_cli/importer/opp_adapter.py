@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, select
 from crm_cli.importer.base import Adapter, RowError
 from crm_cli.models import Customer, User
 from crm_cli.models.opportunity import Opportunity, Pipeline, Stage
-from crm_cli.services import normalize
+from crm_cli.core import normalize
 
 NO_ACCOUNT = "(no account)"
 
@@ -95,7 +95,7 @@ class OppAdapter(Adapter):
                 hit = conn.execute(select(Customer.id).where(Customer.name == NO_ACCOUNT,
                                                              Customer.deleted_at.is_(None))).scalar()
                 if hit is None:
-                    from crm_cli import context
+                    from crm_cli.core import context
 
                     hit = conn.execute(insert(Customer).values(
                         name=NO_ACCOUNT, status="prospect", custom={}, name_key=normalize.name_key(NO_ACCOUNT),
@@ -116,8 +116,8 @@ class OppAdapter(Adapter):
         return hit
 
     def clean(self, raw: dict) -> dict:
-        from crm_cli.dates import parse_date
-        from crm_cli.money import parse_money
+        from crm_cli.core.dates import parse_date
+        from crm_cli.core.money import parse_money
         from crm_cli.services import pipelines
 
         pipe, stages, first = self._pipeline(raw.get("pipeline"))
@@ -167,12 +167,12 @@ class OppAdapter(Adapter):
         return rec
 
     def opts_now(self):
-        from crm_cli import context
+        from crm_cli.core import context
 
         return context.now()
 
     def export_rows(self, session, filters: dict) -> Iterator[dict]:
-        from crm_cli.dates import to_local
+        from crm_cli.core.dates import to_local
 
         self.check_filters(filters, ())
         q = (select(Opportunity, Customer.name, Pipeline.name, Stage.name, User.handle)
@@ -181,7 +181,7 @@ class OppAdapter(Adapter):
              .join(Stage, Stage.id == Opportunity.stage_id)
              .outerjoin(User, User.id == Opportunity.owner_id)
              .where(Opportunity.deleted_at.is_(None)).order_by(Opportunity.id))
-        from crm_cli.money import Money
+        from crm_cli.core.money import Money
 
         for o, cust, pipe, stage, owner in session.execute(q.execution_options(yield_per=2000)):
             yield {"id": o.id, "title": o.title, "customer": cust, "pipeline": pipe, "stage": stage,
@@ -194,6 +194,6 @@ class OppAdapter(Adapter):
 
 def _utc(d) -> datetime:
     """Local midnight of date `d`, as UTC."""
-    from crm_cli import context
+    from crm_cli.core import context
 
     return datetime.combine(d, time()).replace(tzinfo=context.tz()).astimezone(timezone.utc)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from crm_cli.importer.base import Adapter, RowError
 from crm_cli.models import Contact, Customer
-from crm_cli.services import normalize
+from crm_cli.core import normalize
 
 
 def _pydantic_reason(exc) -> str:
@@ -57,7 +57,7 @@ class CustomerAdapter(Adapter):
         self.In, self.PydanticError = customers.CustomerIn, PydanticError
         self.default_status = opts.defaults.get("status")
         if self.default_status:
-            from crm_cli.errors import ValidationError
+            from crm_cli.core.errors import ValidationError
 
             try:
                 self.default_status = self.In.model_validate({"status": self.default_status.lower()}).status
@@ -65,7 +65,7 @@ class CustomerAdapter(Adapter):
                 raise ValidationError(f"--status: {_pydantic_reason(exc)}") from None
 
     def clean(self, raw: dict) -> dict:
-        from crm_cli.money import parse_money
+        from crm_cli.core.money import parse_money
 
         owner = raw.pop("owner", None)
         limit = raw.pop("credit_limit", None)
@@ -99,7 +99,7 @@ class CustomerAdapter(Adapter):
         return hit
 
     def export_rows(self, session, filters: dict) -> Iterator[dict]:
-        from crm_cli.money import Money
+        from crm_cli.core.money import Money
         from crm_cli.models import User
 
         q = select(Customer, User.handle).outerjoin(User, User.id == Customer.owner_id) \
@@ -163,7 +163,7 @@ class ContactAdapter(Adapter):
         return customer_by_name(self.session.connection(), self.customers, text)
 
     def clean(self, raw: dict) -> dict:
-        from crm_cli.dates import parse_date
+        from crm_cli.core.dates import parse_date
 
         cust = raw.pop("customer", None)
         raw.pop("external_id", None)

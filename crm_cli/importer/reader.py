@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from crm_cli.errors import CrmError, ValidationError
+from crm_cli.core.errors import CrmError, ValidationError
 
 MAX_FIELD = 1 << 20  # 1 MiB: a bigger single field means this is not the file you think it is
 SAMPLE = 64 * 1024

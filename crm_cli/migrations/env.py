@@ -13,7 +13,7 @@ config = context.config
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
-        from crm_cli.db import get_engine
+        from crm_cli.core.db import get_engine
 
         engine = get_engine(migrate=False)
     with engine.connect() as connection:

@@ -35,13 +35,13 @@ CustomJSON = MutableDict.as_mutable(JSON)
 
 
 def utcnow() -> datetime:
-    from crm_cli import context
+    from crm_cli.core import context
 
     return context.now()
 
 
 def current_handle() -> str:
-    from crm_cli import context
+    from crm_cli.core import context
 
     return context.current_handle()
 

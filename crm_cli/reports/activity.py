@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import case, func, select
 
-from crm_cli.output import Col
+from crm_cli.core.output import Col
 
 COLUMNS = [Col("key", "Rep"), Col("total", "Total", "right"), Col("planned", "Planned", "right"),
            Col("in_progress", "In progress", "right"), Col("done", "Done", "right"),
@@ -20,10 +20,10 @@ COLUMNS = [Col("key", "Rep"), Col("total", "Total", "right"), Col("planned", "Pl
 
 def activity_report(session, *, now: datetime, by: str = "owner", since: datetime | None = None,
                     owner_id: int | None = None) -> list[dict]:
-    from crm_cli.errors import ValidationError
+    from crm_cli.core.errors import ValidationError
     from crm_cli.models import User
     from crm_cli.models.activity import Activity
-    from crm_cli.money import Money
+    from crm_cli.core.money import Money
     from crm_cli.services.activities import overdue_clause
 
     if by not in ("owner", "type"):

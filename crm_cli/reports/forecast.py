@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import case, extract, func, select
 
 from crm_cli.models.opportunity import Opportunity
-from crm_cli.output import Col
+from crm_cli.core.output import Col
 
 COLUMNS = [Col("period", "Period"), Col("currency", "Cur"), Col("open", "Open", "right"),
            Col("pipeline", "Pipeline", "right"), Col("weighted", "Weighted", "right"),
@@ -62,9 +62,9 @@ def _key(y, m, by: str):
 
 def forecast(session, by: str = "month", owner_id=None, pipeline_id=None, currency=None,
              period: str | None = None) -> list[dict]:
-    from crm_cli import config
-    from crm_cli.errors import ValidationError
-    from crm_cli.money import Money, check_currency
+    from crm_cli.core import config
+    from crm_cli.core.errors import ValidationError
+    from crm_cli.core.money import Money, check_currency
     from crm_cli.services.currency import Converter, weighted
 
     if by not in ("month", "quarter"):

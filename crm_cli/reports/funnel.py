@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import and_, func, or_, select
 
 from crm_cli.models.opportunity import Opportunity
-from crm_cli.output import Col
+from crm_cli.core.output import Col
 from crm_cli.reports import percent
 
 COLUMNS = [Col("stage", "Stage"), Col("probability", "Prob %", "right"), Col("count", "Opps", "right"),
@@ -53,7 +53,7 @@ def aggregate_query(pipeline_id: int, owner_id: int | None = None, period: str |
 
 def funnel(session, pipeline, owner_id: int | None = None, period: str | None = None,
            currency: str | None = None) -> tuple[list[dict], str]:
-    from crm_cli.money import Money
+    from crm_cli.core.money import Money
     from crm_cli.services import pipelines
     from crm_cli.services.currency import Converter, target_currency, weighted
 

@@ -12,7 +12,7 @@ from sqlalchemy import case, func, select
 
 from crm_cli.models import User
 from crm_cli.models.opportunity import Competitor, Opportunity, OpportunityCompetitor, Stage, StageChange
-from crm_cli.output import Col
+from crm_cli.core.output import Col
 from crm_cli.reports import percent
 
 SECTIONS = ("summary", "owner", "source", "competitor", "lost_reason", "stage_time")
@@ -80,7 +80,7 @@ def _fold(rows, conv, target, label=lambda k: k, extra_keys=()) -> dict:
 
 
 def _row(section, g, target) -> dict:
-    from crm_cli.money import Money
+    from crm_cli.core.money import Money
 
     avg = None
     if g["won_priced"]:

@@ -1,0 +1,18 @@
+"""Domain rules. Importing any service attaches the audit history to every session the core
+opens (core/db.py knows nothing of services; it calls the hooks registered here)."""
+
+
+def _attach_audit(session) -> None:
+    from crm_cli.services import audit
+
+    audit.attach(session)
+
+
+def _register() -> None:
+    from crm_cli.core import db
+
+    if _attach_audit not in db.session_hooks:
+        db.session_hooks.append(_attach_audit)
+
+
+_register()

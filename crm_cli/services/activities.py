@@ -10,10 +10,10 @@ from pydantic import field_validator
 from sqlalchemy import and_, false, or_, select
 from sqlmodel import SQLModel
 
-from crm_cli.errors import Conflict, NotFound, UsageError, ValidationError
+from crm_cli.core.errors import Conflict, NotFound, UsageError, ValidationError
 from crm_cli.models import Contact, Customer, User
 from crm_cli.models.activity import Activity
-from crm_cli.output import Col
+from crm_cli.core.output import Col
 
 OPEN = ("planned", "in_progress")
 STATUSES = ("planned", "in_progress", "done", "cancelled")
@@ -30,7 +30,7 @@ LIST_COLUMNS = [Col("id", "ID", "right"), Col("due", "Due"), Col("late", "Late")
 
 
 def activity_types() -> list[str]:
-    from crm_cli import config
+    from crm_cli.core import config
 
     return [str(t) for t in config.get("activity_types")]
 
@@ -87,7 +87,7 @@ class ActivityIn(SQLModel):
 
 
 def validate(**values) -> ActivityIn:
-    from crm_cli.services.validation import validate as run
+    from crm_cli.core.validation import validate as run
 
     return run(ActivityIn, **values)
 
@@ -95,7 +95,7 @@ def validate(**values) -> ActivityIn:
 def parse_duration_min(text: str | None) -> int | None:
     if text is None:
         return None
-    from crm_cli.dates import parse_duration
+    from crm_cli.core.dates import parse_duration
 
     text = str(text).strip()
     if text.isdigit():
@@ -110,13 +110,13 @@ def parse_duration_min(text: str | None) -> int | None:
 
 def tz_name() -> str | None:
     """The IANA name of the zone local times are entered in (None if the system zone has no name)."""
-    from crm_cli import context
+    from crm_cli.core import context
 
     return getattr(context.tz(), "key", None)
 
 
 def zone(name: str | None):
-    from crm_cli import context
+    from crm_cli.core import context
 
     if name:
         from zoneinfo import ZoneInfo
@@ -129,15 +129,15 @@ def zone(name: str | None):
 
 
 def localize(naive: datetime, tz) -> datetime:
-    from crm_cli.dates import _localize
+    from crm_cli.core.dates import _localize
 
     return _localize(naive, tz)
 
 
 def parse_due(text: str, option: str = "--due") -> tuple[datetime, bool, str | None]:
     """-> (due_at UTC, all_day, timezone name). A date without a time is an all-day activity."""
-    from crm_cli import context
-    from crm_cli.dates import parse_when
+    from crm_cli.core import context
+    from crm_cli.core.dates import parse_when
 
     w = parse_when(text, option=option)
     tz = context.tz()
@@ -153,20 +153,20 @@ def local_due(a: Activity) -> datetime | date | None:
         return None
     if a.all_day:
         return a.due_at.astimezone(zone(a.timezone)).date()
-    from crm_cli.dates import to_local
+    from crm_cli.core.dates import to_local
 
     return to_local(a.due_at)
 
 
 def day_start(d: date) -> datetime:
     """Local midnight of `d`, as UTC."""
-    from crm_cli import context
+    from crm_cli.core import context
 
     return localize(datetime.combine(d, time()), context.tz()).astimezone(timezone.utc)
 
 
 def today(now: datetime) -> date:
-    from crm_cli.dates import to_local
+    from crm_cli.core.dates import to_local
 
     return to_local(now).date()
 
@@ -254,7 +254,7 @@ def rule_from_text(text: str) -> tuple[str, int | None, str | None]:
 
 def _until_from_rrule(text: str) -> datetime:
     """UNTIL=20261231 or 20261231T235959Z from an RRULE."""
-    from crm_cli import context
+    from crm_cli.core import context
 
     t = text.strip().upper()
     try:
@@ -275,7 +275,7 @@ def parse_repeat(text: str, until: str | None, count: int | None, due_at: dateti
     """Validate a repeat rule against its first occurrence -> (rule, until UTC, count)."""
     from dateutil.rrule import rrulestr
 
-    from crm_cli.dates import parse_when
+    from crm_cli.core.dates import parse_when
 
     if due_at is None:
         raise ValidationError("--repeat needs a due date", "add --due, e.g. --due 'monday 9am'")
@@ -549,7 +549,7 @@ def cancel(session, a: Activity, series: bool = False) -> Activity | None:
 def snooze(session, a: Activity, how: str | None, now: datetime) -> Activity:
     """Push the due time by a duration ('2h', '1d', '1w'; from the due time, or from now when that is
     already past) or to a date expression ('monday 9am')."""
-    from crm_cli.dates import _shift, parse_duration, to_local
+    from crm_cli.core.dates import _shift, parse_duration, to_local
 
     _need_open(a, "snooze")
     how = (how or "1d").strip()
@@ -636,7 +636,7 @@ def list_activities(session, *, now: datetime, limit: int | None = None, **filte
 
 def record(a: Activity, owner: str | None, customer: str | None, now: datetime) -> dict:
     """The activity's JSON contract."""
-    from crm_cli.money import Money
+    from crm_cli.core.money import Money
 
     return {
         "id": a.id, "type": a.type, "subject": a.subject, "status": a.status, "priority": a.priority,
@@ -662,7 +662,7 @@ def show_record(session, a: Activity, now: datetime) -> dict:
 
 def customer_section(session, customer):
     """`crm customer show`: the customer's open activities, then the five most recent finished ones."""
-    from crm_cli import context
+    from crm_cli.core import context
 
     now = context.now()
     open_rows = list_activities(session, now=now, customer_id=customer.id)

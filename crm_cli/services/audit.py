@@ -20,7 +20,7 @@ def _text(value) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        from crm_cli.dates import iso
+        from crm_cli.core.dates import iso
 
         return iso(value)
     if isinstance(value, date):
@@ -86,7 +86,7 @@ def _rows_for(session, now, user):
 
 
 def _before_flush(session, _ctx, _instances):
-    from crm_cli import context
+    from crm_cli.core import context
 
     now = context.now()
     for obj in session.dirty:
@@ -96,7 +96,7 @@ def _before_flush(session, _ctx, _instances):
 
 
 def _after_flush(session, _ctx):
-    from crm_cli import context
+    from crm_cli.core import context
 
     rows = _rows_for(session, context.now(), context.current_handle())
     if rows:
@@ -110,7 +110,7 @@ def attach(session) -> None:
 
 def record_bulk_create(conn, entity: str, ids: list[int], note: str | None = None) -> None:
     """History rows for records inserted through Core (imports): one 'create' row each."""
-    from crm_cli import context
+    from crm_cli.core import context
 
     if not ids:
         return
@@ -131,7 +131,7 @@ def history(session, entity: str, entity_id: int) -> list[dict]:
 def history_of(session, entity: str, ref: str, resolve_id) -> list[dict]:
     """History of the record `ref` names (via `resolve_id()`); a record purged for good is no longer
     there to resolve, but its history stays readable by its id."""
-    from crm_cli.errors import NotFound
+    from crm_cli.core.errors import NotFound
 
     try:
         return history(session, entity, resolve_id())

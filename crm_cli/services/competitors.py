@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import case, func, select
 
-from crm_cli.errors import Duplicate, ValidationError
+from crm_cli.core.errors import Duplicate, ValidationError
 from crm_cli.models.opportunity import Competitor, Opportunity, OpportunityCompetitor
-from crm_cli.output import Col
+from crm_cli.core.output import Col
 
 COLUMNS = [Col("id", "ID", "right"), Col("name", "Name"), Col("deals", "Deals", "right"),
            Col("won", "Won", "right"), Col("lost", "Lost", "right"), Col("lost_to", "Lost to them", "right"),

@@ -9,11 +9,11 @@ from pydantic import field_validator
 from sqlalchemy import func, or_, select
 from sqlmodel import SQLModel
 
-from crm_cli.errors import ValidationError
+from crm_cli.core.errors import ValidationError
 from crm_cli.models import Contact, Customer
-from crm_cli.output import Col
-from crm_cli.services import normalize
-from crm_cli.services.validation import email, one_of
+from crm_cli.core.output import Col
+from crm_cli.core import normalize
+from crm_cli.core.validation import email, one_of
 
 ROLES = ("decision-maker", "user", "technical", "coach", "other")
 COLUMNS = [Col("id", "ID", "right"), Col("name", "Name"), Col("customer", "Customer"), Col("title", "Title"),

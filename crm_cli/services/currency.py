@@ -10,9 +10,9 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from crm_cli.errors import NotFound, ValidationError
+from crm_cli.core.errors import NotFound, ValidationError
 from crm_cli.models.opportunity import CurrencyRate
-from crm_cli.money import check_currency, exponent
+from crm_cli.core.money import check_currency, exponent
 
 
 def weighted(amount_times_probability: int | None) -> int | None:
@@ -35,8 +35,8 @@ def parse_rate(text: str) -> Decimal:
 
 
 def set_rate(session, currency: str, rate: str, base: str | None = None) -> CurrencyRate:
-    from crm_cli import context
-    from crm_cli.money import default_currency
+    from crm_cli.core import context
+    from crm_cli.core.money import default_currency
 
     cur = check_currency(currency)
     base = check_currency(base) if base else default_currency()
@@ -56,7 +56,7 @@ def set_rate(session, currency: str, rate: str, base: str | None = None) -> Curr
 
 
 def delete_rate(session, currency: str, base: str | None = None) -> None:
-    from crm_cli.money import default_currency
+    from crm_cli.core.money import default_currency
 
     cur = check_currency(currency)
     base = check_currency(base) if base else default_currency()
@@ -106,7 +106,7 @@ class Converter:
 
 def target_currency(currencies: set[str | None], requested: str | None) -> str:
     """--currency if given; else the one currency the data uses; else the configured currency."""
-    from crm_cli.money import default_currency
+    from crm_cli.core.money import default_currency
 
     if requested:
         return check_currency(requested)

@@ -9,10 +9,10 @@ from pydantic import field_validator
 from sqlalchemy import func, insert, literal, or_, select, update
 from sqlmodel import SQLModel
 
-from crm_cli.errors import Conflict, Duplicate, ValidationError
+from crm_cli.core.errors import Conflict, Duplicate, ValidationError
 from crm_cli.models import Contact, Customer, CustomerTag, User
-from crm_cli.services import normalize
-from crm_cli.services.validation import email, one_of
+from crm_cli.core import normalize
+from crm_cli.core.validation import email, one_of
 
 STATUSES = ("prospect", "active", "churned")
 TIERS = ("A", "B", "C", "D")
@@ -179,7 +179,7 @@ def tags_of(session, customer_id: int) -> list[str]:
 
 def add_tag(session, c: Customer, tag: str) -> bool:
     from crm_cli.models import History
-    from crm_cli import context
+    from crm_cli.core import context
 
     tag = normalise_tag(tag)
     if session.get(CustomerTag, (c.id, tag)):
@@ -192,7 +192,7 @@ def add_tag(session, c: Customer, tag: str) -> bool:
 
 def remove_tag(session, c: Customer, tag: str) -> bool:
     from crm_cli.models import History
-    from crm_cli import context
+    from crm_cli.core import context
 
     row = session.get(CustomerTag, (c.id, normalise_tag(tag)))
     if not row:
@@ -252,7 +252,7 @@ def list_customers(session, *, owner_id=None, status=None, tier=None, industry=N
 
 def record(c: Customer, owner: str | None, tags: list[str]) -> dict:
     """The customer's JSON contract."""
-    from crm_cli.money import Money
+    from crm_cli.core.money import Money
 
     return {
         "id": c.id, "name": c.name, "status": c.status, "tier": c.tier, "industry": c.industry,
@@ -333,7 +333,7 @@ def check_merge(a: Customer, b: Customer) -> None:
 def merge(session, a: Customer, b: Customer, now: datetime) -> dict[str, int]:
     """Move B's children to A, fill A's empty fields from B, send B to the trash."""
     from crm_cli.models import History
-    from crm_cli import context
+    from crm_cli.core import context
 
     check_merge(a, b)
     moved: dict[str, int] = {}
@@ -380,7 +380,7 @@ def transfer(session, src: User, dst: User, now: datetime) -> dict[str, int]:
     `__open__` (a callable returning a SQL clause) to limit the move to its open records.
     """
     from crm_cli.models import ENTITIES, History
-    from crm_cli import context
+    from crm_cli.core import context
 
     if src.id == dst.id:
         raise ValidationError("--from and --to are the same user")

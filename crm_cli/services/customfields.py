@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from crm_cli.errors import ValidationError
+from crm_cli.core.errors import ValidationError
 from crm_cli.models import CustomField
 
 TYPES = ("text", "number", "date", "bool")
@@ -50,7 +50,7 @@ def coerce(key: str, raw: str, type_: str):
             return False
         raise ValidationError(f"--set {key}: '{raw}' is not yes/no")
     if type_ == "date":
-        from crm_cli.dates import parse_date
+        from crm_cli.core.dates import parse_date
 
         return parse_date(raw, option=f"--set {key}").isoformat()
     return raw
@@ -81,7 +81,7 @@ def _column_value(model, key: str, raw: str, op: str):
     parser, amounts through the money parser (in each row's own currency), whole numbers as such."""
     from sqlalchemy import Date, DateTime, case
 
-    from crm_cli import dates, money
+    from crm_cli.core import dates, money
 
     col = getattr(model, key)
     if op == "~":

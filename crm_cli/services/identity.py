@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from crm_cli import context
+from crm_cli.core import context
 from crm_cli.models import User
 
 

@@ -11,10 +11,10 @@ from pydantic import field_validator
 from sqlalchemy import func, or_, select
 from sqlmodel import SQLModel
 
-from crm_cli.errors import Conflict, Duplicate, ValidationError
+from crm_cli.core.errors import Conflict, Duplicate, ValidationError
 from crm_cli.models import Contact, Customer, User
 from crm_cli.models.lead import Lead
-from crm_cli.services import normalize
+from crm_cli.core import normalize
 
 STATUSES = ("new", "working", "qualified", "disqualified", "converted")
 OPEN = ("new", "working", "qualified")
@@ -41,7 +41,7 @@ SOURCE_SYNONYMS = {
 
 
 def sources() -> list[str]:
-    from crm_cli import config
+    from crm_cli.core import config
 
     value = config.get("lead_sources")
     return [str(v) for v in (value or [])]
@@ -182,7 +182,7 @@ class LeadIn(SQLModel):
 
 
 def validate(**values) -> LeadIn:
-    from crm_cli.services.validation import validate as _validate
+    from crm_cli.core.validation import validate as _validate
 
     return _validate(LeadIn, **values)
 
@@ -457,7 +457,7 @@ def convert(session, lead: Lead, *, customer: Customer | None = None, new_custom
             opp_title: str | None = None, amount=None, owner: User | None = None, confirm=None,
             now: datetime | None = None) -> dict:
     """Lead -> customer (new or existing) + contact (+ opportunity), in the caller's transaction."""
-    from crm_cli import context
+    from crm_cli.core import context
     from crm_cli.services import contacts, customers
 
     _check_open(lead, "converted")

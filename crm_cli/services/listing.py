@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm_cli.errors import ValidationError
+from crm_cli.core.errors import ValidationError
 
 
 def sort_and_page(q, sorts: dict, sort: str, tiebreak, limit: int | None = None, offset: int = 0):

@@ -15,11 +15,11 @@ from pydantic import field_validator
 from sqlalchemy import and_, exists, func, or_, select
 from sqlmodel import SQLModel
 
-from crm_cli.errors import Conflict, ValidationError
+from crm_cli.core.errors import Conflict, ValidationError
 from crm_cli.models import Contact, Customer, User
 from crm_cli.models.opportunity import (Competitor, Opportunity, OpportunityCompetitor, OpportunityContact,
                                         Pipeline, Stage, StageChange)
-from crm_cli.output import Col
+from crm_cli.core.output import Col
 from crm_cli.services import pipelines as pl
 from crm_cli.services.pipelines import stage_lookup  # noqa: F401  (the import interface)
 
@@ -61,25 +61,25 @@ class OppIn(SQLModel):
 
 
 def validate(**values) -> OppIn:
-    from crm_cli.services.validation import validate as run
+    from crm_cli.core.validation import validate as run
 
     return run(OppIn, **values)
 
 
 def _now():
-    from crm_cli import context
+    from crm_cli.core import context
 
     return context.now()
 
 
 def _user() -> str:
-    from crm_cli import context
+    from crm_cli.core import context
 
     return context.current_handle()
 
 
 def _local_date(dt: datetime) -> date:
-    from crm_cli.dates import to_local
+    from crm_cli.core.dates import to_local
 
     return to_local(dt).date()
 
@@ -111,12 +111,12 @@ def create(session, *, title: str, customer, owner, amount=None, currency=None, 
     if amount is not None and amount.minor < 0:
         raise ValidationError("--amount must not be negative")
     if currency:
-        from crm_cli.money import check_currency
+        from crm_cli.core.money import check_currency
 
         currency = check_currency(currency)
     if lead_id is not None:
         from crm_cli.models.lead import Lead
-        from crm_cli.errors import NotFound
+        from crm_cli.core.errors import NotFound
 
         if session.get(Lead, lead_id) is None:
             raise NotFound(f"no lead with id {lead_id}", "see 'crm lead list'")
@@ -287,7 +287,7 @@ def win(session, opp: Opportunity, amount=None) -> Stage:
 
 
 def lost_reasons() -> list[str]:
-    from crm_cli import config
+    from crm_cli.core import config
 
     return [str(r) for r in (config.get("lost_reasons") or [])]
 
@@ -362,7 +362,7 @@ def bulk_restage(session, old: Stage, new: Stage, now: datetime) -> int:
 
 def closing_range(text: str, option: str = "--closing") -> tuple[date, date]:
     """this-month | next-month | this-quarter | next-quarter | this-year | overdue | DATE..DATE -> [start, end)."""
-    from crm_cli.dates import parse_date, parse_range
+    from crm_cli.core.dates import parse_date, parse_range
 
     t = text.strip().lower().replace("_", "-").replace(" ", "-")
     today = _local_date(_now())
@@ -421,7 +421,7 @@ def list_opps(session, *, owner_id=None, stage=None, pipeline=None, status=None,
     if min_amount is not None:
         q = q.where(Opportunity.amount >= min_amount.minor, Opportunity.currency == min_amount.currency)
     if stale:
-        from crm_cli.dates import parse_duration
+        from crm_cli.core.dates import parse_duration
 
         cutoff = _now() - parse_duration(stale, option="--stale")
         q = q.where(Opportunity.status == "open", Opportunity.stage_changed_at < cutoff)
@@ -462,7 +462,7 @@ def _activity_clause(cutoff):
 def record(o: Opportunity, customer: str | None, stage: str | None, owner: str | None,
            pipeline: str | None) -> dict:
     """The opportunity's JSON contract."""
-    from crm_cli.money import Money
+    from crm_cli.core.money import Money
 
     return {
         "id": o.id, "title": o.title, "customer_id": o.customer_id, "customer": customer,
@@ -484,7 +484,7 @@ def full_record(session, o: Opportunity) -> dict:
                  pipe.name if pipe else None)
     rec["weighted_amount"] = None
     if o.amount is not None:
-        from crm_cli.money import Money
+        from crm_cli.core.money import Money
         from crm_cli.services.currency import weighted
 
         rec["weighted_amount"] = Money(weighted(o.amount * o.probability), o.currency)
@@ -531,7 +531,7 @@ def customer_section(session, customer):
 
 def demo_data(session, ids: dict) -> None:
     """A few opportunities at different stages for `crm demo`."""
-    from crm_cli.money import Money
+    from crm_cli.core.money import Money
     from crm_cli.services import identity
 
     customers = ids.get("customers") or {}

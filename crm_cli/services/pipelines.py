@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
-from crm_cli.errors import Conflict, NotFound, ValidationError
+from crm_cli.core.errors import Conflict, NotFound, ValidationError
 from crm_cli.models.opportunity import STAGE_KINDS, Opportunity, Pipeline, Stage
-from crm_cli.output import Col
+from crm_cli.core.output import Col
 
 PIPELINE_COLUMNS = [Col("id", "ID", "right"), Col("name", "Name"), Col("stages", "Stages", "right"),
                     Col("open_opps", "Open opps", "right"), Col("default", "Default"),
@@ -68,7 +68,7 @@ def parse_stage_spec(spec: str) -> tuple[str, int, str]:
 
 
 def default_pipeline(session) -> Pipeline:
-    from crm_cli import config
+    from crm_cli.core import config
 
     name = config.get("default_pipeline")
     if name:
@@ -139,7 +139,7 @@ def _check_name_free(session, name: str, exclude_id: int | None = None) -> None:
     if exclude_id:
         q = q.where(Pipeline.id != exclude_id)
     if session.execute(q).first():
-        from crm_cli.errors import Duplicate
+        from crm_cli.core.errors import Duplicate
 
         raise Duplicate(f"pipeline '{name}' already exists")
 
@@ -201,7 +201,7 @@ def add_stage(session, pipeline: Pipeline, name: str, probability: int, kind: st
         raise ValidationError("--quota applies to open stages only")
     stages = stages_of(session, pipeline)
     if any(s.name.lower() == name.lower() for s in stages):
-        from crm_cli.errors import Duplicate
+        from crm_cli.core.errors import Duplicate
 
         raise Duplicate(f"pipeline '{pipeline.name}' already has a stage '{name}'")
     if kind in ("won", "lost") and any(s.kind == kind for s in stages):
@@ -232,7 +232,7 @@ def edit_stage(session, stage: Stage, name: str | None = None, probability: int 
         if not name:
             raise ValidationError("--name must not be empty")
         if any(s.name.lower() == name.lower() and s.id != stage.id for s in stages_of(session, pipeline)):
-            from crm_cli.errors import Duplicate
+            from crm_cli.core.errors import Duplicate
 
             raise Duplicate(f"pipeline '{pipeline.name}' already has a stage '{name}'")
         stage.name = name

@@ -168,7 +168,7 @@ def _summary(sections: dict) -> str:
 
 def render(groups: list[dict], fmt: str, out=None) -> None:
     """text (plain unless a colour terminal), markdown or json. Nothing due: no output (json: [])."""
-    from crm_cli.output import color_allowed, machine_value
+    from crm_cli.core.output import color_allowed, machine_value
 
     out = out or sys.stdout
     if fmt == "json":

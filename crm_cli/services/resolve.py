@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from crm_cli.errors import Ambiguous, NotFound
+from crm_cli.core.errors import Ambiguous, NotFound
 
 
 def label_column(model):

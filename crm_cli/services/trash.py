@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select
 
-from crm_cli.errors import Conflict, ValidationError
+from crm_cli.core.errors import Conflict, ValidationError
 from crm_cli.services.resolve import label_column
 
 
@@ -40,7 +40,7 @@ def restore(session, entity: str, ident: int) -> str:
     model = model_for(entity)
     obj = session.get(model, ident)
     if obj is None:
-        from crm_cli.errors import NotFound
+        from crm_cli.core.errors import NotFound
 
         raise NotFound(f"no {entity} with id {ident}")
     if obj.deleted_at is None:
@@ -82,7 +82,7 @@ def _not_referenced(session, model, ids: list[int]) -> list[int]:
 def purge(session, older_than: datetime) -> dict[str, int]:
     """Delete for good what went to the trash before `older_than` (children before parents)."""
     from crm_cli.models import History
-    from crm_cli import context
+    from crm_cli.core import context
 
     counts: dict[str, int] = {}
     models = _models()

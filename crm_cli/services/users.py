@@ -9,9 +9,9 @@ from pydantic import field_validator
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
-from crm_cli.errors import Duplicate
+from crm_cli.core.errors import Duplicate
 from crm_cli.models import User
-from crm_cli.services.validation import email, one_of
+from crm_cli.core.validation import email, one_of
 
 ROLES = ("rep", "manager", "admin")
 

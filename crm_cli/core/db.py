@@ -11,12 +11,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from crm_cli import context
-from crm_cli.errors import CrmError
+from crm_cli.core import context
+from crm_cli.core.errors import CrmError
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 _engines: dict = {}
+
+# Called with every new session before it is used: upper layers register here (the audit history
+# is attached by crm_cli.services on import), so this module imports none of them.
+session_hooks: list = []
 
 
 def database_url() -> str:
@@ -26,7 +30,7 @@ def database_url() -> str:
         return _path_url(os.environ["CRM_DB"])
     if os.environ.get("CRM_DATABASE_URL"):
         return os.environ["CRM_DATABASE_URL"]
-    from crm_cli import config
+    from crm_cli.core import config
 
     url = config.load().get("database_url")
     if url:
@@ -163,12 +167,11 @@ def session_scope() -> Iterator:
     """One transaction: commit on success, roll back on any error."""
     from sqlmodel import Session
 
-    from crm_cli.services import audit
-
-    from crm_cli import output
+    from crm_cli.core import output
 
     session = Session(get_engine(), expire_on_commit=False)
-    audit.attach(session)
+    for hook in session_hooks:
+        hook(session)
     output.hold()  # messages about the change wait for the commit
     committed = False
     try:

@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm_cli.errors import ValidationError
+from crm_cli.core.errors import ValidationError
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def set_value(name: str, raw: str) -> object:
     key = KEYS[name]
     value = _coerce(key, raw)
     if name == "currency":
-        from crm_cli.money import check_currency
+        from crm_cli.core.money import check_currency
 
         value = check_currency(str(value))
     if name == "timezone":

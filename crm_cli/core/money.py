@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from crm_cli.errors import ValidationError
+from crm_cli.core.errors import ValidationError
 
 # minor-unit exponent per currency; unknown codes that look valid default to 2
 EXPONENT = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "HUF": 2, "KWD": 3, "BHD": 3, "JOD": 3,
@@ -62,7 +62,7 @@ class Money:
 
 
 def default_currency() -> str:
-    from crm_cli import config
+    from crm_cli.core import config
 
     return check_currency(str(config.get("currency")))
 

@@ -46,7 +46,7 @@ def tz() -> tzinfo:
     """The timezone used to show and interpret local times."""
     global _tz
     if _tz is None:
-        from crm_cli import config
+        from crm_cli.core import config
 
         name = config.get("timezone")
         if name:
@@ -73,7 +73,7 @@ def now() -> datetime:
     """The current time (aware, UTC); fixed by --now / CRM_NOW for reproducible runs."""
     fixed = options.now or os.environ.get("CRM_NOW")
     if fixed:
-        from crm_cli.dates import parse_datetime
+        from crm_cli.core.dates import parse_datetime
 
         return parse_datetime(fixed, base=datetime.now(timezone.utc), option="--now").astimezone(timezone.utc)
     return datetime.now(timezone.utc)
@@ -83,7 +83,7 @@ def current_handle() -> str:
     """The acting user's handle: --as > CRM_USER > config > OS login."""
     if options.user:
         return options.user
-    from crm_cli import config
+    from crm_cli.core import config
 
     value = config.get("user")
     if value:

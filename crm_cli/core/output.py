@@ -17,7 +17,7 @@ from typing import Annotated, Any, Iterable
 
 import typer
 
-from crm_cli.errors import UsageError
+from crm_cli.core.errors import UsageError
 
 
 class Format(str, enum.Enum):
@@ -77,10 +77,10 @@ def color_allowed() -> bool:
 
 def machine_value(value: Any) -> Any:
     """A JSON-able value: ISO-8601 dates, exact decimal strings for money."""
-    from crm_cli.money import Money
+    from crm_cli.core.money import Money
 
     if isinstance(value, (datetime, date)):
-        from crm_cli.dates import iso
+        from crm_cli.core.dates import iso
 
         return iso(value)
     if isinstance(value, Money):
@@ -95,7 +95,7 @@ def machine_value(value: Any) -> Any:
 
 
 def text_value(value: Any, human: bool) -> str:
-    from crm_cli.money import Money
+    from crm_cli.core.money import Money
 
     if value is None:
         return ""
@@ -104,7 +104,7 @@ def text_value(value: Any, human: bool) -> str:
     if isinstance(value, Money):
         return value.display() if human else value.plain()
     if isinstance(value, (datetime, date)):
-        from crm_cli.dates import human as human_date, iso
+        from crm_cli.core.dates import human as human_date, iso
 
         return human_date(value) if human else iso(value)
     if isinstance(value, (list, tuple)):

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
-from crm_cli.errors import ValidationError
+from crm_cli.core.errors import ValidationError
 
 FORMS = ("ISO date/time (2026-11-25, 2026-11-25 14:30), today, tomorrow, yesterday, a weekday, "
          "+3d/-2w/+1m/+4h, 'in 2 weeks', '3 days ago', eow/eom/eoq/eoy, 'next friday 3pm', 'tomorrow 9:30'")
@@ -60,13 +60,13 @@ class When:
 
 
 def _local_tz() -> tzinfo:
-    from crm_cli import context
+    from crm_cli.core import context
 
     return context.tz()
 
 
 def _base_now() -> datetime:
-    from crm_cli import context
+    from crm_cli.core import context
 
     return context.now()
 

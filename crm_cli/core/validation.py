@@ -3,7 +3,7 @@ its validators share (a value from a fixed list, an email address)."""
 
 from __future__ import annotations
 
-from crm_cli.errors import ValidationError
+from crm_cli.core.errors import ValidationError
 
 
 def validate(model_cls, **values):
@@ -29,7 +29,7 @@ def one_of(value, allowed, flag: str):
 
 def email(value, flag: str = "--email"):
     """A normalised email address ('"Bob" <Bob@X.com>' -> 'bob@x.com'), or a ValueError."""
-    from crm_cli.services import normalize
+    from crm_cli.core import normalize
 
     if not value:
         return value

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crm_cli import context
-from crm_cli.errors import UsageError
+from crm_cli.core import context
+from crm_cli.core.errors import UsageError
 
 
 def require(value, flag: str, question: str | None = None, choices: list[str] | None = None, convert=None):
