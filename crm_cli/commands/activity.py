@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, List, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, QuietOpt, SetOpt, YesOpt, OwnerOpt, LimitOpt
+from crm_cli.core.output import Col
 
 app = typer.Typer(help="Activities: calls, visits, meetings, tasks; due times, repeats, follow-ups.",
                   no_args_is_help=True)
@@ -25,9 +26,6 @@ RepeatOpt = Annotated[Optional[str], typer.Option("--repeat", help="daily|weekly
 UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Last day of the repeats.")]
 CountOpt = Annotated[Optional[int], typer.Option("--count", help="Number of occurrences in the series.",
                                                  min=1)]
-SetOpt = Annotated[Optional[List[str]], typer.Option("--set", help="Custom field key=value (repeatable).")]
-OwnerOpt = Annotated[Optional[str], typer.Option("--owner", help="me|HANDLE|all")]
-YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")]
 
 
 def _links(s, customer, contact, lead, opp) -> dict:
@@ -87,7 +85,7 @@ def list_(
     = None,
     customer: CustomerOpt = None,
     opp: OppOpt = None,
-    limit: Annotated[Optional[int], typer.Option(min=0)] = None,
+    limit: LimitOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

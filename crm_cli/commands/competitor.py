@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.output import Col
 
 app = typer.Typer(help="Competitors: add, list, show, edit, with our record against them.", no_args_is_help=True)
 

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt
+from crm_cli.core.options import FormatOpt, JsonOpt
+from crm_cli.core.output import Col
 
 app = typer.Typer(help="Settings: default user, currency, timezone, pipeline, value lists.",
                   no_args_is_help=True)

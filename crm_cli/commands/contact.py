@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, List, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, QuietOpt, SetOpt, WhereOpt, YesOpt, LimitOpt, OffsetOpt, SearchOpt
+from crm_cli.core.output import Col
 
 app = typer.Typer(help="Contacts: people at customers, reporting lines, decision roles.", no_args_is_help=True)
 Ref = Annotated[str, typer.Argument(help="Contact id or unambiguous name.")]
-SetOpt = Annotated[Optional[List[str]], typer.Option("--set", help="Custom field key=value (repeatable).")]
 
 
 @app.command("add")
@@ -45,11 +45,11 @@ def add(
 
 @app.command("list")
 def list_(customer: Annotated[Optional[str], typer.Option("--customer", "-c")] = None,
-          search: Annotated[Optional[str], typer.Option("--search", "-s")] = None,
+          search: SearchOpt = None,
           role: Optional[str] = None,
-          where: Annotated[Optional[List[str]], typer.Option("--where")] = None,
-          limit: Annotated[Optional[int], typer.Option(min=0)] = None,
-          offset: Annotated[int, typer.Option(min=0)] = 0,
+          where: WhereOpt = None,
+          limit: LimitOpt = None,
+          offset: OffsetOpt = 0,
           fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """List contacts."""
     from crm_cli.core import db
@@ -105,7 +105,7 @@ def edit(ref: Ref, name: Annotated[Optional[str], typer.Option("--name")] = None
 
 
 @app.command("delete")
-def delete(ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y")] = False) -> None:
+def delete(ref: Ref, yes: YesOpt = False) -> None:
     """Move a contact to the trash."""
     from crm_cli.core import context, db, prompts
     from crm_cli.core.output import info

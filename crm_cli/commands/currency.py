@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt
+from crm_cli.core.options import FormatOpt, JsonOpt
+from crm_cli.core.output import Col
 
 app = typer.Typer(help="Exchange rates for reports: crm currency rate USD 7.12 (1 USD = 7.12 in your currency).",
                   no_args_is_help=True)

@@ -6,14 +6,16 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.options import (FormatOpt, JsonOpt, QuietOpt, SetOpt, WhereOpt, YesOpt, OwnerOpt, LimitOpt,
+                                  OffsetOpt, search_opt, sort_opt)
+from crm_cli.core.output import Col
 
 app = typer.Typer(help="Customers (accounts): add, list, show a 360° view, merge, transfer.",
                   no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="Customer id or unambiguous name.")]
-SetOpt = Annotated[Optional[List[str]], typer.Option("--set", help="Custom field key=value (repeatable).")]
-WhereOpt = Annotated[Optional[List[str]], typer.Option("--where", help="Filter key=value (also != > < ~).")]
+SearchOpt = search_opt("Name, phone or email.")
+SortOpt = sort_opt("id|name|status|tier|created|updated")
 
 LIST_COLUMNS = [Col("id", "ID", "right"), Col("name", "Name"), Col("status", "Status"), Col("tier", "Tier"),
                 Col("industry", "Industry"), Col("region", "Region"), Col("phone", "Phone"),
@@ -70,17 +72,17 @@ def add(
 
 @app.command("list")
 def list_(
-    owner: Annotated[Optional[str], typer.Option(help="me|HANDLE|all")] = "all",
+    owner: OwnerOpt = "all",
     status: Optional[str] = None,
     tier: Optional[str] = None,
     industry: Optional[str] = None,
     region: Optional[str] = None,
     tag: Optional[str] = None,
-    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Name, phone or email.")] = None,
+    search: SearchOpt = None,
     where: WhereOpt = None,
-    sort: Annotated[str, typer.Option(help="id|name|status|tier|created|updated (prefix - to reverse)")] = "name",
-    limit: Annotated[Optional[int], typer.Option(min=0)] = None,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
+    sort: SortOpt = "name",
+    limit: LimitOpt = None,
+    offset: OffsetOpt = 0,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -154,7 +156,7 @@ def edit(
 
 
 @app.command("delete")
-def delete(ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
+def delete(ref: Ref, yes: YesOpt = False) -> None:
     """Move a customer (with its contacts and opportunities) to the trash; `crm customer restore` brings it back."""
     from crm_cli.core import context, db, prompts
     from crm_cli.core.output import info
@@ -245,7 +247,7 @@ def transfer(src: Annotated[str, typer.Option("--from", help="The rep who is lea
 @app.command("merge")
 def merge(keep: Annotated[str, typer.Argument(help="Customer to keep (A).")],
           other: Annotated[str, typer.Argument(help="Duplicate to merge into A (B); it goes to the trash.")],
-          yes: Annotated[bool, typer.Option("--yes", "-y")] = False) -> None:
+          yes: YesOpt = False) -> None:
     """Merge customer B into A: B's contacts and other records move to A; B goes to the trash."""
     from crm_cli.core import context, db, prompts
     from crm_cli.core.output import info

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crm_cli.core.output import FormatOpt, JsonOpt
+from crm_cli.core.options import FormatOpt, JsonOpt
 
 app = typer.Typer(help="The database: path, info, status, upgrade.", no_args_is_help=True)
 

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt
+from crm_cli.core.options import FormatOpt, JsonOpt
+from crm_cli.core.output import Col
 
 app = typer.Typer(help="Custom field definitions (values are set with --set key=value).", no_args_is_help=True)
 

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt
+from crm_cli.core.options import FormatOpt, JsonOpt
+from crm_cli.core.output import Col
 
 def history(entity: Annotated[str, typer.Argument(help="customer, contact, user, lead, opp, activity...")],
             ident: Annotated[str, typer.Argument(help="Record id or name.")],

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, YesOpt, LimitOpt
+from crm_cli.core.output import Col
 
 app = typer.Typer(help="Import batches: list them, undo one (`crm lead import FILE` imports).",
                   no_args_is_help=True)
@@ -19,7 +20,7 @@ COLUMNS = [Col("id", "Batch", "right"), Col("entity", "Entity"), Col("file", "Fi
 
 @app.command("list")
 def list_(entity: Annotated[Optional[str], typer.Option(help="lead|customer|contact|opp")] = None,
-          limit: Annotated[Optional[int], typer.Option(min=0)] = None,
+          limit: LimitOpt = None,
           fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """List import batches, newest first."""
     from crm_cli.core import db
@@ -33,7 +34,7 @@ def list_(entity: Annotated[Optional[str], typer.Option(help="lead|customer|cont
 
 @app.command("undo")
 def undo(batch: Annotated[int, typer.Argument(help="Batch id (see crm import list).")],
-         yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
+         yes: YesOpt = False) -> None:
     """Move every record a batch created to the trash (records it updated keep their new values)."""
     from crm_cli.core import db, prompts
     from crm_cli.importer import batches

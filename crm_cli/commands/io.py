@@ -6,7 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from crm_cli.core.output import FormatOpt, JsonOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, WhereOpt, OwnerOpt, SearchOpt
 
 PLURAL = {"opp": "opportunities", "customer": "customers", "contact": "contacts", "lead": "leads"}
 
@@ -85,7 +85,7 @@ def register_io(app, entity: str) -> None:
         fmt: Annotated[str, typer.Option("--format", "-f", help="csv|json|jsonl")] = "csv",
         output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write to this file "
                                                       "(default: stdout).")] = None,
-        owner: Annotated[Optional[str], typer.Option(help="me|HANDLE|all")] = None,
+        owner: OwnerOpt = None,
         status: Optional[str] = None,
         source: Annotated[Optional[str], typer.Option(help="(leads)")] = None,
         campaign: Annotated[Optional[str], typer.Option(help="(leads)")] = None,
@@ -95,8 +95,8 @@ def register_io(app, entity: str) -> None:
         tag: Annotated[Optional[str], typer.Option(help="(customers)")] = None,
         customer: Annotated[Optional[str], typer.Option("--customer", "-c", help="(contacts)")] = None,
         batch: Annotated[Optional[int], typer.Option(help="(leads) created by this import batch")] = None,
-        search: Annotated[Optional[str], typer.Option("--search", "-s")] = None,
-        where: Annotated[Optional[List[str]], typer.Option("--where")] = None,
+        search: SearchOpt = None,
+        where: WhereOpt = None,
     ) -> None:
         from crm_cli.importer.export import run_export
         from crm_cli.core.output import info

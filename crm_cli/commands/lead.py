@@ -6,14 +6,16 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.options import (FormatOpt, JsonOpt, QuietOpt, SetOpt, WhereOpt, YesOpt, OwnerOpt, LimitOpt,
+                                  OffsetOpt, search_opt, sort_opt)
+from crm_cli.core.output import Col
 
 app = typer.Typer(help="Leads: add, qualify, assign (round-robin), convert to customer + contact + opp, "
                        "import/export.", no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="Lead id or unambiguous name.")]
-SetOpt = Annotated[Optional[List[str]], typer.Option("--set", help="Custom field key=value (repeatable).")]
-WhereOpt = Annotated[Optional[List[str]], typer.Option("--where", help="Filter key=value (also != > < ~).")]
+SearchOpt = search_opt("Name, company, phone or email.")
+SortOpt = sort_opt("id|name|company|status|source|created|updated")
 
 LIST_COLUMNS = [Col("id", "ID", "right"), Col("name", "Name"), Col("company", "Company"), Col("status", "Status"),
                 Col("source", "Source"), Col("campaign", "Campaign"), Col("mobile", "Mobile"),
@@ -68,7 +70,7 @@ def add(
 
 @app.command("list")
 def list_(
-    owner: Annotated[Optional[str], typer.Option(help="me|HANDLE|all")] = "all",
+    owner: OwnerOpt = "all",
     status: Annotated[Optional[str], typer.Option(help="new,working,qualified,disqualified,converted or "
                                                   "'open' (comma-separated)")] = None,
     source: Optional[str] = None,
@@ -76,11 +78,11 @@ def list_(
     region: Optional[str] = None,
     industry: Optional[str] = None,
     batch: Annotated[Optional[int], typer.Option(help="Only leads created by this import batch.")] = None,
-    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Name, company, phone or email.")] = None,
+    search: SearchOpt = None,
     where: WhereOpt = None,
-    sort: Annotated[str, typer.Option(help="id|name|company|status|source|created|updated (- reverses)")] = "id",
-    limit: Annotated[Optional[int], typer.Option(min=0)] = None,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
+    sort: SortOpt = "id",
+    limit: LimitOpt = None,
+    offset: OffsetOpt = 0,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -145,7 +147,7 @@ def edit(
 
 
 @app.command("delete")
-def delete(ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
+def delete(ref: Ref, yes: YesOpt = False) -> None:
     """Move a lead to the trash (crm trash restore lead ID brings it back)."""
     from crm_cli.core import context, db, prompts
     from crm_cli.core.output import info

@@ -6,14 +6,16 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.options import (FormatOpt, JsonOpt, QuietOpt, SetOpt, WhereOpt, YesOpt, OwnerOpt, LimitOpt,
+                                  OffsetOpt, search_opt, sort_opt)
+from crm_cli.core.output import Col
 
 app = typer.Typer(help="Opportunities (deals): add, list, advance through stages, win, lose, freeze, history.",
                   no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="Opportunity id or unambiguous title.")]
-SetOpt = Annotated[Optional[List[str]], typer.Option("--set", help="Custom field key=value (repeatable).")]
-WhereOpt = Annotated[Optional[List[str]], typer.Option("--where", help="Filter key=value (also != > < ~).")]
+SearchOpt = search_opt("Title or customer name.")
+SortOpt = sort_opt("id|title|amount|close|created|updated|probability|stage")
 ContactOpt = Annotated[Optional[List[str]], typer.Option(
     "--contact", help="Contact (id or name), optionally with a decision role: 'Jane:decision-maker' (repeatable).")]
 CompetitorOpt = Annotated[Optional[List[str]], typer.Option("--competitor", help="Competitor in the deal "
@@ -105,7 +107,7 @@ def add(
 
 @app.command("list")
 def list_(
-    owner: Annotated[Optional[str], typer.Option(help="me|HANDLE|all")] = "all",
+    owner: OwnerOpt = "all",
     stage: Annotated[Optional[str], typer.Option(help="Stage name (in --pipeline or the default).")] = None,
     pipeline: Optional[str] = None,
     status: Annotated[Optional[str], typer.Option(help="open|won|lost|frozen|closed (comma-separated).")] = None,
@@ -115,12 +117,11 @@ def list_(
     min_amount: Annotated[Optional[str], typer.Option("--min-amount", help="e.g. 100k (same currency).")] = None,
     stale: Annotated[Optional[str], typer.Option(help="Open with no stage change (or activity) for e.g. 14d.")] = None,
     source: Optional[str] = None,
-    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Title or customer name.")] = None,
+    search: SearchOpt = None,
     where: WhereOpt = None,
-    sort: Annotated[str, typer.Option(help="id|title|amount|close|created|updated|probability|stage "
-                                           "(prefix - to reverse)")] = "id",
-    limit: Annotated[Optional[int], typer.Option(min=0)] = None,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
+    sort: SortOpt = "id",
+    limit: LimitOpt = None,
+    offset: OffsetOpt = 0,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -210,7 +211,7 @@ def edit(
 
 
 @app.command("delete")
-def delete(ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
+def delete(ref: Ref, yes: YesOpt = False) -> None:
     """Move an opportunity to the trash (`crm trash restore opp ID` brings it back)."""
     from crm_cli.core import context, db, prompts
     from crm_cli.core.output import info

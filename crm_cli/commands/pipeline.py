@@ -6,7 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from crm_cli.core.output import FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, QuietOpt
 
 app = typer.Typer(help="Pipelines (sales processes): list, show, add, edit. Stages: see 'crm stage'.",
                   no_args_is_help=True)

@@ -6,14 +6,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.core.output import FormatOpt, JsonOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, OwnerOpt
 
 
 def activity(
     since: Annotated[Optional[str], typer.Option(help="Only activities due (or created) since DATE, e.g. "
                                                  "2026-11-01, som, '30 days ago'.")] = None,
     by: Annotated[str, typer.Option(help="owner|type")] = "owner",
-    owner: Annotated[Optional[str], typer.Option(help="me|HANDLE|all")] = "all",
+    owner: OwnerOpt = "all",
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -6,9 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, OwnerOpt
+from crm_cli.core.output import Col
 
-OwnerOpt = Annotated[Optional[str], typer.Option(help="me|HANDLE|all")]
 CurrencyOpt = Annotated[Optional[str], typer.Option(help="Convert amounts to this currency (crm currency rate).")]
 
 

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, YesOpt
+from crm_cli.core.output import Col
 
 app = typer.Typer(help="Deleted records: list, restore, purge.", no_args_is_help=True)
 
@@ -42,7 +43,7 @@ def restore(entity: Annotated[str, typer.Argument(help="customer, contact, lead,
 
 @app.command("purge")
 def purge(older_than: Annotated[str, typer.Option("--older-than", help="e.g. 30d, 2w; 0d for everything.")],
-          yes: Annotated[bool, typer.Option("--yes", "-y")] = False,
+          yes: YesOpt = False,
           fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Delete for good what has been in the trash longer than --older-than."""
     from crm_cli.core import context, db, prompts

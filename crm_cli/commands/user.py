@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.output import Col
 
 app = typer.Typer(help="Users (reps, managers, admins).", no_args_is_help=True)
 COLUMNS = [Col("id", "ID", "right"), Col("handle", "Handle"), Col("name", "Name"), Col("email", "Email"),

@@ -13,29 +13,12 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Iterable
-
-import typer
+from typing import Any, Iterable
 
 from crm_cli.core.errors import UsageError
-
-
-class Format(str, enum.Enum):
-    table = "table"
-    plain = "plain"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    markdown = "markdown"
-
-
-FormatOpt = Annotated[
-    Format | None,
-    typer.Option("--format", "-f", help="table|plain|json|jsonl|csv|markdown (default: table on a TTY, "
-                 "plain when piped)", case_sensitive=False, show_default=False),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new id.")]
+# Format lives with the option types (core/options.py, light for --help); FormatOpt, JsonOpt and
+# QuietOpt are re-exported only for commands/stage.py until it imports them from core/options.py.
+from crm_cli.core.options import Format, FormatOpt, JsonOpt, QuietOpt  # noqa: F401
 
 
 @dataclass(frozen=True)
