@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 import typer
 
 from crm_cli.core.options import FormatOpt, JsonOpt, QuietOpt, SetOpt, YesOpt, OwnerOpt, LimitOpt
-from crm_cli.core.output import Col
 
 app = typer.Typer(help="Activities: calls, visits, meetings, tasks; due times, repeats, follow-ups.",
                   no_args_is_help=True)
@@ -93,12 +92,11 @@ def list_(
     from crm_cli.core import context, db
     from crm_cli.core.dates import parse_range
     from crm_cli.core.output import emit
-    from crm_cli.services import activities, identity, resolve
+    from crm_cli.services import activities, identity
 
     rng = parse_range(due, option="--due") if due else None
     with db.session_scope() as s:
-        cust_id = resolve.get(s, activities.Customer, customer).id if customer else None
-        opp_id = resolve.get(s, activities._model_for_table("opportunities"), opp).id if opp else None
+        cust_id, opp_id = activities.filter_ids(s, customer=customer, opp=opp)
         rows = activities.list_activities(
             s, now=context.now(), owner_id=identity.owner_filter(s, owner), overdue=overdue, today_only=today,
             week=week, due_range=rng, type_=type_, status=status, customer_id=cust_id, opp_id=opp_id,
@@ -257,7 +255,7 @@ def delete(ref: Ref, yes: YesOpt = False) -> None:
     with db.session_scope() as s:
         a = activities.get(s, ref)
         prompts.confirm(f"Delete activity {a.id} '{a.subject}'?", yes)
-        a.deleted_at = context.now()
+        activities.soft_delete(s, a, context.now())
         info(f"activity {a.id} moved to the trash (crm trash restore activity {a.id})")
 
 
@@ -275,17 +273,14 @@ def export(
     from crm_cli.core.dates import parse_range
     from crm_cli.core.errors import UsageError
     from crm_cli.core.output import info
-    from crm_cli.services import activities, identity, ics as ical
+    from crm_cli.services import activities, identity
 
     if not ics:
         raise UsageError("choose an export format: --ics", "for data use 'crm activity list --format csv'")
     rng = parse_range(due, option="--due") if due else None
-    now = context.now()
     with db.session_scope() as s:
-        q = activities.query(now=now, owner_id=identity.owner_filter(s, owner), due_range=rng, status=status)
-        rows = s.execute(q).all()
-        text = ical.calendar(rows, now)
-    n = sum(1 for a, _o, _c in rows if a.due_at is not None)
+        text, n = activities.export_ics(s, now=context.now(), owner_id=identity.owner_filter(s, owner),
+                                        due_range=rng, status=status)
     if output:
         with open(output, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -299,10 +294,6 @@ def export(
 
 # ---- crm agenda ------------------------------------------------------------------------------------
 
-AGENDA_COLUMNS = [Col("day", "Day"), Col("time", "Time"), Col("id", "ID", "right"), Col("type", "Type"),
-                  Col("subject", "Subject"), Col("status", "Status"), Col("customer", "Customer"),
-                  Col("owner", "Owner")]
-
 
 def agenda(
     date_: Annotated[Optional[str], typer.Argument(metavar="[DATE]", help="Day to show (default today).",
@@ -314,13 +305,10 @@ def agenda(
     as_json: JsonOpt = False,
 ) -> None:
     """Your calendar: activities by day with times; overdue ones first when today is shown."""
-    import sys
-    from datetime import datetime
-
     from crm_cli.core import context, db
     from crm_cli.core.dates import parse_date
     from crm_cli.core.errors import UsageError
-    from crm_cli.core.output import emit, info
+    from crm_cli.core.output import emit, emit_groups, info
     from crm_cli.services import activities, identity
 
     if day and week:
@@ -331,46 +319,15 @@ def agenda(
     with db.session_scope() as s:
         late, items = activities.agenda(s, now=now, owner_id=identity.owner_filter(s, owner), start=start,
                                         days=days)
-    rows = []
-    for group, recs in (("overdue", late), (None, items)):
-        for r in recs:
-            due = r["due"]
-            d = due.date() if isinstance(due, datetime) else due
-            rows.append({**r, "day": "overdue" if group else d,
-                         "time": due.strftime("%H:%M") if isinstance(due, datetime) else "all day"})
+    rows = activities.agenda_rows(late, items)
     if fmt is not None or as_json:
-        emit(rows, AGENDA_COLUMNS, fmt, as_json)
+        emit(rows, activities.AGENDA_COLUMNS, fmt, as_json)
         return
     if not rows:
         span = f"week of {start.isoformat()}" if week else base.strftime("%a %Y-%m-%d")
         info(f"nothing scheduled ({span})")
         return
-    out, current = [], object()
-    for r in rows:
-        head = "Overdue" if r["day"] == "overdue" else r["day"].strftime("%a %Y-%m-%d")
-        if head != current:
-            if out:
-                out.append("")
-            out.append(head)
-            current = head
-        when = r["time"]
-        if r["day"] == "overdue":
-            when = activities._day_of(r["due"]).strftime("%m-%d") + ("" if r["all_day"] else " " + r["time"])
-        elif r["duration_min"] and not r["all_day"]:
-            from datetime import timedelta
-
-            when += "-" + (r["due"] + timedelta(minutes=r["duration_min"])).strftime("%H:%M")
-        line = f"  {when:<11} #{r['id']} {r['type']}: {r['subject']}"
-        if r["customer"]:
-            line += f" [{r['customer']}]"
-        if owner and owner.lower() == "all" and r["owner"]:
-            line += f" @{r['owner']}"
-        if r["status"] != "planned":
-            line += f" ({r['status'].replace('_', ' ')})"
-        elif r["late"]:
-            line += f" ({r['late']} late)"
-        out.append(line)
-    sys.stdout.write("\n".join(out) + "\n")
+    emit_groups(activities.agenda_groups(rows, show_owner=bool(owner and owner.lower() == "all")))
 
 
 # ---- crm remind --------------------------------------------------------------------------------------

@@ -108,12 +108,7 @@ def show(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     with db.session_scope() as s:
         lead = resolve.get(s, leads.Lead, ref)
         rec = leads.record(lead, leads.owner_handle(s, lead.owner_id))
-        dups = [{"entity": e, "id": i, "name": n, "same": why}
-                for e, i, n, why in leads.find_duplicates(s, name=lead.name, email=lead.email, phone=lead.phone,
-                                                           mobile=lead.mobile, company=lead.company,
-                                                           exclude_id=lead.id)
-                if not (e == "contact" and i == lead.converted_contact_id)
-                and not (e == "customer" and i == lead.converted_customer_id)]
+        dups = leads.possible_duplicates(s, lead)
         emit_record(rec, fmt, as_json, sections=[("possible_duplicates", dups,
                                                    [Col("entity"), Col("id"), Col("name"), Col("same")])])
 
@@ -156,7 +151,7 @@ def delete(ref: Ref, yes: YesOpt = False) -> None:
     with db.session_scope() as s:
         lead = resolve.get(s, leads.Lead, ref)
         prompts.confirm(f"Delete lead {lead.id} '{lead.name}'?", yes)
-        lead.deleted_at = context.now()
+        leads.soft_delete(s, lead, context.now())
         info(f"lead {lead.id} '{lead.name}' moved to the trash (crm trash restore lead {lead.id})")
 
 
@@ -193,11 +188,9 @@ def assign(
         if refs:
             chosen = [resolve.get(s, leads.Lead, r) for r in refs]
         else:
-            q = leads.query(s, owner_id=identity.owner_filter(s, owner) if owner else None,
-                            status=status or "open", source=source, campaign=campaign, region=region, batch=batch)
-            if unassigned:
-                q = q.where(leads.Lead.owner_id.is_(None))
-            chosen = [lead for lead, _ in s.execute(q.order_by(leads.Lead.id)).all()]
+            chosen = leads.select_for_assign(s, owner_id=identity.owner_filter(s, owner) if owner else None,
+                                             status=status, source=source, campaign=campaign, region=region,
+                                             batch=batch, unassigned=unassigned)
         counts = leads.assign(s, chosen, users)
         info(f"assigned {len(chosen)} lead(s)")
     emit([{"owner": h, "leads": n} for h, n in counts.items()],

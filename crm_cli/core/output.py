@@ -184,6 +184,19 @@ def emit(records: Iterable[dict], columns: list[Col] | None = None, fmt: Format 
     _rich_table(records, columns, title, footer)
 
 
+def emit_groups(groups: list[tuple[str, list[str]]]) -> None:
+    """A text view in groups (`crm agenda`'s days): each heading, then its lines indented; a blank
+    line between groups."""
+    out = []
+    for heading, lines in groups:
+        if out:
+            out.append("")
+        out.append(heading)
+        out.extend("  " + line for line in lines)
+    if out:
+        sys.stdout.write("\n".join(out) + "\n")
+
+
 def console(stderr: bool = False):
     from rich.console import Console
 

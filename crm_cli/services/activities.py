@@ -581,6 +581,11 @@ def reschedule(session, a: Activity, when: str) -> Activity:
     return a
 
 
+def soft_delete(session, a: Activity, now: datetime) -> None:
+    """Move an activity to the trash (`crm trash restore activity ID` brings it back)."""
+    a.deleted_at = now
+
+
 def get(session, ref) -> Activity:
     from crm_cli.services import resolve
 
@@ -625,6 +630,15 @@ def query(*, now: datetime, owner_id=None, overdue=False, today_only=False, week
     if opp_id is not None:
         q = q.where(Activity.opportunity_id == opp_id)
     return q.order_by(Activity.due_at.is_(None), Activity.due_at, Activity.id)
+
+
+def filter_ids(session, *, customer=None, opp=None) -> tuple[int | None, int | None]:
+    """The customer and opportunity ids that `--customer` / `--opp` name (unknown -> NotFound)."""
+    from crm_cli.services import resolve
+
+    cust_id = resolve.get(session, Customer, customer).id if customer else None
+    opp_id = resolve.get(session, _model_for_table("opportunities"), opp).id if opp else None
+    return cust_id, opp_id
 
 
 def list_activities(session, *, now: datetime, limit: int | None = None, **filters) -> list[dict]:
@@ -678,7 +692,19 @@ def customer_section(session, customer):
              Col("status", "Status"), Col("late", "Late"), Col("owner", "Owner"), Col("outcome", "Outcome")])
 
 
+def export_ics(session, *, now: datetime, owner_id=None, due_range=None, status=None) -> tuple[str, int]:
+    """`crm activity export --ics`: the iCalendar text and how many activities (with a due time) it holds."""
+    from crm_cli.services import ics
+
+    rows = session.execute(query(now=now, owner_id=owner_id, due_range=due_range, status=status)).all()
+    return ics.calendar(rows, now), sum(1 for a, _o, _c in rows if a.due_at is not None)
+
+
 # ---- agenda ----------------------------------------------------------------------------------------
+
+AGENDA_COLUMNS = [Col("day", "Day"), Col("time", "Time"), Col("id", "ID", "right"), Col("type", "Type"),
+                  Col("subject", "Subject"), Col("status", "Status"), Col("customer", "Customer"),
+                  Col("owner", "Owner")]
 
 def agenda(session, *, now: datetime, owner_id, start: date, days: int) -> tuple[list[dict], list[dict]]:
     """(overdue before the window when it includes today, activities in the window) — cancelled left out."""
@@ -702,6 +728,43 @@ def agenda(session, *, now: datetime, owner_id, start: date, days: int) -> tuple
 
 def _day_of(due) -> date:
     return due if not isinstance(due, datetime) else due.date()
+
+
+def agenda_rows(late: list[dict], items: list[dict]) -> list[dict]:
+    """`crm agenda` as one listing: the overdue ones first (day 'overdue'), then by day, each with a
+    day and a time ('all day' for all-day activities)."""
+    rows = []
+    for group, recs in (("overdue", late), (None, items)):
+        for r in recs:
+            due = r["due"]
+            rows.append({**r, "day": "overdue" if group else _day_of(due),
+                         "time": due.strftime("%H:%M") if isinstance(due, datetime) else "all day"})
+    return rows
+
+
+def agenda_groups(rows: list[dict], show_owner: bool = False) -> list[tuple[str, list[str]]]:
+    """`crm agenda`'s calendar view: (heading, lines) per day, 'Overdue' first."""
+    groups: list[tuple[str, list[str]]] = []
+    for r in rows:
+        head = "Overdue" if r["day"] == "overdue" else r["day"].strftime("%a %Y-%m-%d")
+        if not groups or groups[-1][0] != head:
+            groups.append((head, []))
+        when = r["time"]
+        if r["day"] == "overdue":
+            when = _day_of(r["due"]).strftime("%m-%d") + ("" if r["all_day"] else " " + r["time"])
+        elif r["duration_min"] and not r["all_day"]:
+            when += "-" + (r["due"] + timedelta(minutes=r["duration_min"])).strftime("%H:%M")
+        line = f"{when:<11} #{r['id']} {r['type']}: {r['subject']}"
+        if r["customer"]:
+            line += f" [{r['customer']}]"
+        if show_owner and r["owner"]:
+            line += f" @{r['owner']}"
+        if r["status"] != "planned":
+            line += f" ({r['status'].replace('_', ' ')})"
+        elif r["late"]:
+            line += f" ({r['late']} late)"
+        groups[-1][1].append(line)
+    return groups
 
 
 # ---- demo ---------------------------------------------------------------------------------------------

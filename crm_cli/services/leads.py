@@ -229,6 +229,15 @@ def find_duplicates(session, *, name=None, email=None, phone=None, mobile=None, 
     return out
 
 
+def possible_duplicates(session, lead: Lead) -> list[dict]:
+    """`crm lead show`: records that look like this lead, leaving out what it was converted into."""
+    return [{"entity": e, "id": i, "name": n, "same": why}
+            for e, i, n, why in find_duplicates(session, name=lead.name, email=lead.email, phone=lead.phone,
+                                                mobile=lead.mobile, company=lead.company, exclude_id=lead.id)
+            if not (e == "contact" and i == lead.converted_contact_id)
+            and not (e == "customer" and i == lead.converted_customer_id)]
+
+
 def duplicate_error(matches) -> Duplicate:
     entity, ident, label, why = matches[0]
     more = f" (and {len(matches) - 1} more)" if len(matches) > 1 else ""
@@ -407,6 +416,21 @@ def owner_handle(session, user_id):
 
 
 # ---- workflow ------------------------------------------------------------------------------------------
+
+def soft_delete(session, lead: Lead, now) -> None:
+    """Move a lead to the trash (`crm trash restore lead ID` brings it back)."""
+    lead.deleted_at = now
+
+
+def select_for_assign(session, *, owner_id=None, status=None, source=None, campaign=None, region=None,
+                      batch=None, unassigned: bool = False) -> list[Lead]:
+    """The leads `crm lead assign` selects by filters (status defaults to open), in id order."""
+    q = query(session, owner_id=owner_id, status=status or "open", source=source, campaign=campaign,
+              region=region, batch=batch)
+    if unassigned:
+        q = q.where(Lead.owner_id.is_(None))
+    return [lead for lead, _ in session.execute(q.order_by(Lead.id)).all()]
+
 
 def assign(session, leads: list[Lead], users: list[User]) -> dict[str, int]:
     """Give leads to one rep, or round-robin over several (in id order). Returns counts per handle."""
