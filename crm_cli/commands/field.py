@@ -19,13 +19,10 @@ def add(entity: Annotated[str, typer.Argument(help="customer, contact, lead, opp
         label: Optional[str] = None) -> None:
     """Declare a typed custom field; values given with --set are checked against it."""
     from crm_cli.core import db
-    from crm_cli.core.errors import ValidationError
-    from crm_cli.models import ENTITIES
     from crm_cli.core.output import info
     from crm_cli.services import customfields
 
-    if entity not in ENTITIES:
-        raise ValidationError(f"unknown entity '{entity}'", "one of " + ", ".join(sorted(ENTITIES)))
+    customfields.check_entity(entity)
     with db.session_scope() as s:
         customfields.define(s, entity, key, type_, label)
     info(f"{entity} field '{key}' is {type_}")
@@ -35,16 +32,10 @@ def add(entity: Annotated[str, typer.Argument(help="customer, contact, lead, opp
 def list_(entity: Annotated[Optional[str], typer.Argument()] = None, fmt: FormatOpt = None,
           as_json: JsonOpt = False) -> None:
     """List custom field definitions."""
-    from sqlalchemy import select
-
     from crm_cli.core import db
-    from crm_cli.models import CustomField
     from crm_cli.core.output import emit
+    from crm_cli.services import customfields
 
     with db.session_scope() as s:
-        q = select(CustomField).order_by(CustomField.entity, CustomField.key)
-        if entity:
-            q = q.where(CustomField.entity == entity)
-        rows = [{"entity": f.entity, "key": f.key, "type": f.type, "label": f.label}
-                for f in s.execute(q).scalars()]
+        rows = customfields.list_definitions(s, entity)
     emit(rows, [Col("entity"), Col("key"), Col("type"), Col("label")], fmt, as_json)

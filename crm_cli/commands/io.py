@@ -39,43 +39,22 @@ def register_io(app, entity: str) -> None:
         fmt: FormatOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        from crm_cli.core.errors import UsageError, ValidationError
-        from crm_cli.importer.base import Options
-        from crm_cli.importer.engine import run_import
         from crm_cli.core.output import Format, emit_record, info, resolve_format
+        from crm_cli.importer import summary as report
+        from crm_cli.importer.engine import run_import
 
-        mapping = {}
-        for item in map_ or []:
-            if "=" not in item:
-                raise UsageError(f"--map expects 'CSV header=field', got '{item}'")
-            src, dst = item.rsplit("=", 1)
-            mapping[src.strip()] = dst.strip()
-        opts = Options(on_duplicate=on_duplicate.lower(), dry_run=dry_run, allow_rejects=allow_rejects,
-                       rejects=rejects, keep_extra=keep_extra, mapping=mapping, encoding=encoding,
-                       delimiter=delimiter, chunk_size=chunk_size, progress=True,
-                       defaults={"source": source, "owner": owner, "campaign": campaign, "status": status})
+        opts = report.import_options(map_=map_, on_duplicate=on_duplicate, dry_run=dry_run, rejects=rejects,
+                                     allow_rejects=allow_rejects, keep_extra=keep_extra, encoding=encoding,
+                                     delimiter=delimiter, chunk_size=chunk_size,
+                                     defaults={"source": source, "owner": owner, "campaign": campaign,
+                                               "status": status})
         summary = run_import(entity, file, opts)
-        s = summary
-        verb = ("dry run, nothing written; would have" if s.dry_run else
-                "imported" if s.written else "nothing written; would have")
-        info(f"{s.file}: {verb}: read {s.read}, created {s.created}, updated {s.updated}, "
-             f"unchanged {s.unchanged}, skipped as duplicate {s.skipped}, rejected {s.rejected}"
-             + (f" (batch {s.batch})" if s.batch else "") + f" [{s.encoding}, delimiter {s.delimiter!r}]")
-        if s.unmapped:
-            info("columns not imported: " + ", ".join(s.unmapped) + " (use --keep-extra or --map)")
-        for line in s.first_rejects:
-            info("  rejected " + line)
+        for line in report.summary_lines(summary):
+            info(line)
         if fmt is not None or as_json:
             f = resolve_format(fmt, as_json)
-            rec = s.as_dict()
-            if f is Format.json:
-                emit_record(rec, f)
-            else:
-                emit_record({k: v for k, v in rec.items() if k not in ("mapping", "first_rejects")}, f)
-        if s.rejected and not opts.allow_rejects:
-            where = f"see {s.rejects_file}" if s.rejects_file else "use --rejects FILE to see them all"
-            raise ValidationError(f"{s.rejected} row(s) rejected; nothing was imported",
-                                  f"{where}; fix them, or pass --allow-rejects to import the good rows")
+            emit_record(report.summary_record(summary, full=f is Format.json), f)
+        report.check_rejected(summary, opts)
 
     import_.__doc__ = (f"Import {plural} from a CSV/TSV file (encoding and delimiter detected, headers mapped "
                        f"by aliases, duplicates skipped; atomic).")

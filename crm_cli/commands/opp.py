@@ -29,27 +29,6 @@ def _opp(s, ref):
     return resolve.get(s, Opportunity, ref)
 
 
-def _contacts(s, customer, items):
-    from crm_cli.models import Contact
-    from crm_cli.services import resolve
-
-    out = []
-    for item in items or []:
-        ref, role = item, None
-        if ":" in item:
-            ref, role = item.rsplit(":", 1)
-        c = resolve.get(s, Contact, ref.strip())
-        out.append((c, role.strip() if role else None))
-    return out
-
-
-def _competitors(s, items):
-    from crm_cli.models.opportunity import Competitor
-    from crm_cli.services import resolve
-
-    return [resolve.get(s, Competitor, c) for c in items or []]
-
-
 def _moved(opp, stage, verb: str) -> None:
     from crm_cli.core.output import info
 
@@ -97,11 +76,12 @@ def add(
         st = pipelines.find_stage(s, pipe, stage) if stage else None
         own = identity.user_ref(s, owner)
         custom = customfields.parse_sets(s, "opp", set_)
-        contacts = _contacts(s, cust, contact)
+        contacts = opportunities.parse_contacts(s, contact)
         opp = opportunities.create(s, title=title, customer=cust, owner=own, amount=money, currency=currency,
                                    pipeline=pipe, stage=st, probability=probability, expected_close=expected,
                                    lead_id=lead, source=source, campaign=campaign, notes=notes, custom=custom,
-                                   next_step=next_step, contacts=contacts, competitors=_competitors(s, competitor))
+                                   next_step=next_step, contacts=contacts,
+                                   competitors=opportunities.resolve_competitors(s, competitor))
         created("opp", opp.id, opp.title, quiet)
 
 
@@ -203,9 +183,9 @@ def edit(
         custom = customfields.parse_sets(s, "opp", set_, opp.custom) if set_ else None
         opportunities.edit(s, opp, data, amount=money, customer=cust, owner=own, expected_close=expected,
                            clear_close=clear_close, custom=custom, reset_probability=stage_probability)
-        for c, role in _contacts(s, cust, contact):
+        for c, role in opportunities.parse_contacts(s, contact):
             opportunities.add_contact(s, opp, c, role)
-        for comp in _competitors(s, competitor):
+        for comp in opportunities.resolve_competitors(s, competitor):
             opportunities.add_competitor(s, opp, comp)
         info(f"updated opp {opp.id}: {opp.title}")
 
@@ -284,7 +264,7 @@ def lose(ref: Ref,
 
     with db.session_scope() as s:
         opp = _opp(s, ref)
-        comp = _competitors(s, [competitor])[0] if competitor else None
+        comp = opportunities.resolve_competitors(s, [competitor])[0] if competitor else None
         _moved(opp, opportunities.lose(s, opp, reason, comp), "lost:")
 
 

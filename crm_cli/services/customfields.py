@@ -20,6 +20,23 @@ def definitions(session, entity: str) -> dict[str, str]:
     return {r.key: r.type for r in rows}
 
 
+def check_entity(entity: str) -> None:
+    """Custom fields belong to a record type: customer, contact, lead, opp, activity..."""
+    from crm_cli.models import ENTITIES
+
+    if entity not in ENTITIES:
+        raise ValidationError(f"unknown entity '{entity}'", "one of " + ", ".join(sorted(ENTITIES)))
+
+
+def list_definitions(session, entity: str | None = None) -> list[dict]:
+    """`crm field list`: every definition (or one entity's), by entity and key."""
+    q = select(CustomField).order_by(CustomField.entity, CustomField.key)
+    if entity:
+        q = q.where(CustomField.entity == entity)
+    return [{"entity": f.entity, "key": f.key, "type": f.type, "label": f.label}
+            for f in session.execute(q).scalars()]
+
+
 def define(session, entity: str, key: str, type_: str, label: str | None = None) -> CustomField:
     if type_ not in TYPES:
         raise ValidationError(f"unknown field type '{type_}'", "use text, number, date or bool")

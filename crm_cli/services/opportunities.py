@@ -146,6 +146,28 @@ def create(session, *, title: str, customer, owner, amount=None, currency=None, 
     return opp
 
 
+def parse_contacts(session, items: list[str] | None) -> list[tuple[Contact, str | None]]:
+    """`--contact` values: a contact (id or name), optionally with a decision role after the last colon,
+    e.g. 'Jane:decision-maker'. Unknown contacts -> NotFound; the role is checked by add_contact."""
+    from crm_cli.services import resolve
+
+    out = []
+    for item in items or []:
+        ref, role = item, None
+        if ":" in item:
+            ref, role = item.rsplit(":", 1)
+        c = resolve.get(session, Contact, ref.strip())
+        out.append((c, role.strip() if role else None))
+    return out
+
+
+def resolve_competitors(session, items: list[str] | None) -> list[Competitor]:
+    """`--competitor` values (ids or names) -> competitors; unknown ones -> NotFound."""
+    from crm_cli.services import resolve
+
+    return [resolve.get(session, Competitor, c) for c in items or []]
+
+
 def add_contact(session, opp: Opportunity, contact: Contact, role: str | None = None) -> None:
     if contact.customer_id != opp.customer_id:
         raise ValidationError(f"contact {contact.id} '{contact.name}' works at another customer")
