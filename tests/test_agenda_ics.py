@@ -106,3 +106,15 @@ def test_ics_series_rrule_and_dst_timezone(cli, monkeypatch):
     assert tz[j - 1] == "BEGIN:STANDARD" and tz[j + 1:j + 4] == ["TZOFFSETFROM:+0200", "TZOFFSETTO:+0100",
                                                                   "TZNAME:CET"]
     assert "DTSTART:20260329T020000" in tz
+
+
+def test_agenda_owner_all_marks_owners_and_status(cli, run):
+    cli("user", "add", "alice", ok=True)
+    cli(*NOW, "activity", "add", "Mine", "--due", "today 10:00", ok=True)                                 # 1
+    cli(*NOW, "activity", "add", "Hers", "--due", "today 11:00", "--owner", "alice", ok=True)            # 2
+    cli(*NOW, "activity", "start", "2", ok=True)
+    p = run("agenda", "--owner", "all", env=ENV)
+    assert p.stdout == ("Mon 2026-11-23\n"
+                        "  10:00       #1 task: Mine @tester\n"
+                        "  11:00       #2 task: Hers @alice (in progress)\n")
+    assert run("agenda", env=ENV).stdout == "Mon 2026-11-23\n  10:00       #1 task: Mine\n"

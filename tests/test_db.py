@@ -124,3 +124,17 @@ def test_bad_database_url_is_one_line(cli, monkeypatch):
     monkeypatch.setenv("CRM_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     r = cli("customer", "list")
     assert r.exit_code == 1 and r.stderr.startswith("crm: error: database:") and r.stderr.count("\n") == 1
+
+
+def test_db_info_counts_live_rows_only_and_status_plain(cli):
+    cli("customer", "add", "Acme", ok=True)
+    cli("customer", "add", "Beta", ok=True)
+    cli("contact", "add", "Jane", "--customer", "Acme", ok=True)
+    cli("customer", "delete", "Beta", "--yes", ok=True)
+    info = cli.json("db", "info")
+    assert (info["customer_count"], info["contact_count"], info["lead_count"]) == (1, 1, 0)
+    assert info["revision"] == info["head"] == db.head_revision()
+    r = cli("db", "status", "--format", "plain", ok=True)
+    lines = r.stdout.splitlines()
+    assert lines[1:] == [f"revision\t{db.head_revision()}", f"head\t{db.head_revision()}", "up_to_date\ttrue"]
+    assert lines[0].startswith("database\t")

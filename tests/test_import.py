@@ -234,3 +234,18 @@ def test_unclosed_quote_in_a_cr_only_file_and_rejects_over_the_input(cli, tmp_pa
     r = cli("lead", "import", f, "--rejects", f)
     assert r.exit_code == 2 and "is the file being imported" in r.stderr
     assert open(f, encoding="utf-8").read() == "name,email\nA,a@x.cn\n" and cli.json("lead", "list") == []
+
+
+def test_summary_lines_and_bad_map(cli, tmp_path):
+    f = write(tmp_path, "s.csv", "Who,Org,Email,Color\nA,X,a@x.com,red\nB,Y,not-an-email,blue\n")
+    r = cli("lead", "import", f, "--map", "Who=name", "--map", "Org=company", "--dry-run", "--allow-rejects",
+            ok=True)
+    assert r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert lines[0] == (f"{f}: dry run, nothing written; would have: read 2, created 1, updated 0, unchanged 0, "
+                        "skipped as duplicate 0, rejected 1 [utf-8, delimiter ',']")
+    assert lines[1] == "columns not imported: Color (use --keep-extra or --map)"
+    assert lines[2].startswith("  rejected ")
+    r = cli("lead", "import", f, "--map", "Who", ok=False)
+    assert r.exit_code == 2 and "--map expects 'CSV header=field', got 'Who'" in r.stderr
+    assert cli.json("lead", "list") == [] and cli.json("import", "list") == []

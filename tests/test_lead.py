@@ -197,3 +197,15 @@ def test_status_rules_hold_on_add_and_edit(cli):
     cli("lead", "add", "Cy", "--company", "Acme", ok=True)
     r = cli("lead", "edit", "Cy", "--name", "Ann Lee")  # same person at the same company as lead 1
     assert r.exit_code == 4 and "lead 1" in r.stderr
+
+
+def test_assign_by_filter_takes_open_leads_only(cli):
+    cli("user", "add", "alice", ok=True)
+    for name in ("A", "B", "C"):
+        cli("lead", "add", name, "--campaign", "expo", ok=True)
+    cli("lead", "add", "D", "--campaign", "other", ok=True)
+    cli("lead", "disqualify", "B", "--reason", "spam", ok=True)
+    r = cli("lead", "assign", "--to", "alice", "--campaign", "expo", "--json", ok=True)
+    assert r.stderr == "assigned 2 lead(s)\n"
+    assert [(x["name"], x["owner"]) for x in cli.json("lead", "list")] == [
+        ("A", "alice"), ("B", "tester"), ("C", "alice"), ("D", "tester")]

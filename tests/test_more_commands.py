@@ -113,3 +113,18 @@ def test_out_of_range_numbers_and_bad_links_are_one_line_errors(cli):
     r = cli("opp", "add", "X", "--customer", "Acme", "--currency", "元宝")
     assert r.exit_code == 2 and "not an ISO 4217 currency code" in r.stderr
     assert cli.json("opp", "list") == [] and cli.json("activity", "list") == []
+
+
+def test_field_list_one_entity_and_plain(cli):
+    cli("field", "add", "lead", "budget_ok", "--type", "bool", ok=True)
+    cli("field", "add", "customer", "employees", "--type", "number", "--label", "Staff", ok=True)
+    cli("field", "add", "customer", "founded", "--type", "date", ok=True)
+    assert cli.json("field", "list", "customer") == [
+        {"entity": "customer", "key": "employees", "type": "number", "label": "Staff"},
+        {"entity": "customer", "key": "founded", "type": "date", "label": None}]
+    r = cli("field", "list", "--format", "plain", ok=True)
+    assert r.stdout == ("customer\temployees\tnumber\tStaff\n"
+                        "customer\tfounded\tdate\t\n"
+                        "lead\tbudget_ok\tbool\t\n")
+    r = cli("field", "list", "opp", "--json", ok=True)
+    assert r.stdout == "[]\n" and r.stderr == ""

@@ -226,3 +226,18 @@ def test_edit_currency_needs_the_amount_and_rates_stay_in_range(cli):
     for rate in ("1e400", "1e-400"):
         r = cli("currency", "rate", "EUR", rate)
         assert r.exit_code == 2 and "out of range" in r.stderr
+
+
+def test_contact_roles_parsed_from_the_last_colon(cli):
+    _setup(cli)
+    cli("contact", "add", "Jane", "--customer", "Acme", "--role", "user", "-q", ok=True)
+    cli("contact", "add", "Li: Wei", "--customer", "Acme", "-q", ok=True)
+    cli("opp", "add", "Deal", "-c", "Acme", "--contact", "Jane : coach", "--contact", "Li: Wei:technical",
+        "--contact", "Jane:decision-maker", "-q", ok=True)
+    assert cli.json("opp", "show", "1")["contacts"] == [
+        {"id": 1, "name": "Jane", "role": "decision-maker"}, {"id": 2, "name": "Li: Wei", "role": "technical"}]
+    r = cli("opp", "edit", "1", "--contact", "Jane:boss")
+    assert r.exit_code == 2 and "contact role must be one of" in r.stderr
+    r = cli("opp", "edit", "1", "--contact", "Nobody:coach")
+    assert r.exit_code == 3
+    assert cli.json("opp", "show", "1")["contacts"][0]["role"] == "decision-maker"
