@@ -62,3 +62,15 @@ def test_contact_edit_history_and_customer_delete_takes_contacts(cli):
     assert r.exit_code == 4 and "crm customer restore 1" in r.stderr
     cli("customer", "restore", "1", ok=True)
     assert len(cli.json("contact", "list")) == 3
+
+
+def test_contact_show_names_customer_and_manager(cli):
+    cli("customer", "add", "Acme", ok=True)
+    boss = cli.id("contact", "add", "Ann", "--customer", "Acme")
+    jo = cli.id("contact", "add", "Jo", "--customer", "Acme", "--reports-to", str(boss))
+    shown = cli.json("contact", "show", str(jo))
+    assert (shown["customer"], shown["reports_to_id"], shown["reports_to"]) == ("Acme", boss, "Ann")
+    assert "reports_to" not in cli.json("contact", "show", str(boss))
+    cli("contact", "delete", "Jo", "--yes", ok=True)
+    assert [c["name"] for c in cli.json("contact", "list")] == ["Ann"]
+    assert [(t["entity"], t["label"]) for t in cli.json("trash", "list")] == [("contact", "Jo")]

@@ -128,3 +128,17 @@ def test_field_list_one_entity_and_plain(cli):
                         "lead\tbudget_ok\tbool\t\n")
     r = cli("field", "list", "opp", "--json", ok=True)
     assert r.stdout == "[]\n" and r.stderr == ""
+
+
+def test_user_inactive_active_and_deactivate(cli):
+    cli("user", "add", "alice", ok=True)
+    cli("user", "add", "bob", ok=True)
+    cli("user", "edit", "alice", "--inactive", ok=True)
+    assert [u["handle"] for u in cli.json("user", "list")] == ["bob"]
+    cli("user", "edit", "alice", "--active", "--name", "Alice A", ok=True)
+    assert [(u["handle"], u["name"]) for u in cli.json("user", "list")] == [("alice", "Alice A"), ("bob", "bob")]
+    r = cli("user", "deactivate", "bob", ok=True)
+    assert r.stderr == ("deactivated user bob; move their records with "
+                        "'crm customer transfer --from bob --to HANDLE'\n")
+    assert [(u["handle"], u["active"]) for u in cli.json("user", "list", "--all")] == [("alice", True),
+                                                                                      ("bob", False)]

@@ -67,16 +67,11 @@ def show(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Show a contact."""
     from crm_cli.core import db
     from crm_cli.core.output import emit_record
-    from crm_cli.services import contacts, customers, resolve
+    from crm_cli.services import contacts, resolve
 
     with db.session_scope() as s:
         c = resolve.get(s, contacts.Contact, ref)
-        cust = s.get(customers.Customer, c.customer_id)
-        rec = contacts.record(c, cust.name if cust else None)
-        if c.reports_to_id:
-            boss = s.get(contacts.Contact, c.reports_to_id)
-            rec["reports_to"] = boss.name if boss else None
-        emit_record(rec, fmt, as_json)
+        emit_record(contacts.show_record(s, c), fmt, as_json)
 
 
 @app.command("edit")
@@ -114,7 +109,7 @@ def delete(ref: Ref, yes: YesOpt = False) -> None:
     with db.session_scope() as s:
         c = resolve.get(s, contacts.Contact, ref)
         prompts.confirm(f"Delete contact {c.id} '{c.name}'?", yes)
-        c.deleted_at = context.now()
+        contacts.soft_delete(s, c, context.now())
         info(f"contact {c.id} '{c.name}' moved to the trash (crm trash restore contact {c.id})")
 
 

@@ -108,10 +108,7 @@ def show(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
 
     with db.session_scope() as s:
         c = resolve.get(s, customers.Customer, ref)
-        rec = customers.record(c, customers.owner_handle(s, c.owner_id), customers.tags_of(s, c.id))
-        if c.parent_id:
-            parent = s.get(customers.Customer, c.parent_id)
-            rec["parent"] = parent.name if parent else None
+        rec = customers.show_record(s, c)
         parts = sections.customer_sections(s, c)
         emit_record(rec, fmt, as_json, sections=parts)
 
@@ -222,9 +219,7 @@ def assign(refs: Annotated[List[str], typer.Argument(help="Customers (ids or nam
 
     with db.session_scope() as s:
         user = identity.user_ref(s, to)
-        for ref in refs:
-            c = resolve.get(s, customers.Customer, ref)
-            c.owner_id = user.id
+        customers.assign(s, [resolve.get(s, customers.Customer, ref) for ref in refs], user)
         info(f"assigned {len(refs)} customer(s) to {user.handle}")
 
 

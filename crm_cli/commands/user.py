@@ -58,10 +58,7 @@ def edit(ref: Annotated[str, typer.Argument(help="Handle or id.")],
     data = validation.validate(users.UserIn, name=name, email=email, role=role, team=team)
     with db.session_scope() as s:
         u = resolve.get(s, users.User, ref)
-        for k, v in data.model_dump(exclude_none=True).items():
-            setattr(u, k, v)
-        if active is not None:
-            u.active = active
+        users.edit(s, u, data, active)
         info(f"updated user {u.handle}")
 
 
@@ -74,6 +71,6 @@ def deactivate(ref: Annotated[str, typer.Argument(help="Handle or id.")]) -> Non
 
     with db.session_scope() as s:
         u = resolve.get(s, users.User, ref)
-        u.active = False
+        users.deactivate(s, u)
         info(f"deactivated user {u.handle}; move their records with "
              f"'crm customer transfer --from {u.handle} --to HANDLE'")

@@ -91,11 +91,26 @@ def edit(session, c: Contact, data: ContactIn, reports_to=False, custom=None) ->
     _keys(c)
 
 
+def soft_delete(session, c: Contact, now) -> None:
+    """Move a contact to the trash (`crm trash restore contact ID` brings it back)."""
+    c.deleted_at = now
+
+
 def record(c: Contact, customer_name: str | None = None) -> dict:
     return {"id": c.id, "customer_id": c.customer_id, "customer": customer_name, "name": c.name,
             "title": c.title, "phone": c.phone, "mobile": c.mobile, "email": c.email, "birthday": c.birthday,
             "reports_to_id": c.reports_to_id, "decision_role": c.decision_role, "notes": c.notes,
             "custom": dict(c.custom or {}), "created_at": c.created_at, "updated_at": c.updated_at}
+
+
+def show_record(session, c: Contact) -> dict:
+    """`crm contact show`: the record with its customer's and its manager's names."""
+    cust = session.get(Customer, c.customer_id)
+    rec = record(c, cust.name if cust else None)
+    if c.reports_to_id:
+        boss = session.get(Contact, c.reports_to_id)
+        rec["reports_to"] = boss.name if boss else None
+    return rec
 
 
 def list_contacts(session, customer_id=None, search=None, role=None, where=None, limit=None, offset=0):

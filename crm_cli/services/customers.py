@@ -264,6 +264,15 @@ def record(c: Customer, owner: str | None, tags: list[str]) -> dict:
     }
 
 
+def show_record(session, c: Customer) -> dict:
+    """`crm customer show`: the record with its owner, tags and (when it has one) its parent's name."""
+    rec = record(c, owner_handle(session, c.owner_id), tags_of(session, c.id))
+    if c.parent_id:
+        parent = session.get(Customer, c.parent_id)
+        rec["parent"] = parent.name if parent else None
+    return rec
+
+
 def owner_handle(session, user_id: int | None) -> str | None:
     if user_id is None:
         return None
@@ -280,6 +289,12 @@ def _owned_children():
         model = by_table.get(table.name)
         if model is not None and not col.nullable and "deleted_at" in table.c:
             yield model, getattr(model, col.name)
+
+
+def assign(session, customers: list[Customer], user: User) -> None:
+    """Give customers to a rep."""
+    for c in customers:
+        c.owner_id = user.id
 
 
 def soft_delete(session, c: Customer, now: datetime) -> dict[str, int]:

@@ -51,6 +51,19 @@ def add(session, data: UserIn) -> User:
     return u
 
 
+def edit(session, u: User, data: UserIn, active: bool | None = None) -> None:
+    """Change a user's fields; `active` False deactivates, True reactivates."""
+    for k, v in data.model_dump(exclude_none=True).items():
+        setattr(u, k, v)
+    if active is not None:
+        u.active = active
+
+
+def deactivate(session, u: User) -> None:
+    """A user who left: their records stay (move them with `crm customer transfer`)."""
+    u.active = False
+
+
 def record(u: User) -> dict:
     return {"id": u.id, "handle": u.handle, "name": u.name, "email": u.email, "role": u.role, "team": u.team,
             "active": u.active, "created_at": u.created_at}
