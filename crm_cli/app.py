@@ -27,6 +27,8 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("competitor", "competitor"),
     ("currency", "currency"),
     ("activity", "activity"),
+    ("product", "product"),
+    ("price", "price"),
     ("report", "report"),
     ("user", "user"),
     ("field", "field"),
