@@ -29,6 +29,8 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("activity", "activity"),
     ("product", "product"),
     ("price", "price"),
+    ("quote", "quote"),
+    ("order", "order"),
     ("report", "report"),
     ("user", "user"),
     ("field", "field"),

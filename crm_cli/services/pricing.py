@@ -140,15 +140,10 @@ def edit_rule(session, rule: PriceRule, r: RuleIn) -> None:
 
 
 def _lock_rules(session) -> None:
-    """The tie check and the write are atomic: take the database's write lock first (SQLite: any
-    write; PostgreSQL: a transaction-scoped advisory lock), so two processes cannot both pass."""
-    from sqlalchemy import text
+    """The tie check and the write are atomic: two processes cannot both pass the check."""
+    from crm_cli.core import db
 
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7301)"))
-    else:
-        session.execute(text("UPDATE price_rules SET id = id WHERE id = -1"))
+    db.lock_keys(session, ["price-rules"])
 
 
 def find_rule(session, ref: str) -> PriceRule:
