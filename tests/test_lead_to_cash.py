@@ -263,3 +263,32 @@ def test_document_numbers_are_unique_and_gapless_under_concurrency(shop, crm_env
         assert p.returncode == 0, err
     numbers = [q["number"] for q in shop.json("quote", "list")]
     assert sorted(numbers) == [f"Q-2026-{n:04d}" for n in range(1, 21)]
+
+
+def test_order_export_reimports_into_a_fresh_database(shop, run, tmp_path):
+    cli = shop
+    oid = cli.id("order", "new", "--customer", "华强电子", "--shipping", "20")
+    cli("order", "add-line", oid, "--product", "R1", "--qty", "3", ok=True)
+    cli("order", "confirm", oid, ok=True)
+    cli("order", "deliver", oid, "--line", "2", "--qty", "2", ok=True)
+    cli("order", "return", oid, "--line", "2", "--qty", "1", "--reason", "broken", ok=True)
+    cli("order", "plan", oid, "--instalments", "2", "--every", "1m", ok=True)
+    cli("order", "pay", oid, "1000", ok=True)
+    out = cli("order", "export", ok=True).stdout
+    # shipping 20.00 (fee, no tax); 3 x 950 = 2850 + 370.50 tax = 3220.50; total 3240.50;
+    # the return of 1 of 3: 3220.50 / 3 = 1073.50; due 2167.00 in two instalments of 1083.50
+    assert out.splitlines()[1] == ("SO-2026-0001,华强电子,2026-12-01,CNY,confirmed,30,2026-12-01,tester,,1000.00,"
+                                   "2026-12-31:1083.50;2027-01-31:1083.50,1,fee,,Shipping,1,pcs,20.00,0,0,false,0,0")
+    path = tmp_path / "orders.csv"
+    path.write_text(out, encoding="utf-8")
+    fresh = {"CRM_DB": str(tmp_path / "fresh.db"), "CRM_DATABASE_URL": ""}
+    assert run("customer", "add", "华强电子", env=fresh).returncode == 0
+    assert run("product", "add", "R1", "--name", "Router R1", "--price", "1000", env=fresh).returncode == 0
+    assert run("order", "import", str(path), env=fresh).returncode == 0
+    assert run("order", "export", env=fresh).stdout == out
+    again = run("order", "import", str(path), "--format", "json", env=fresh)
+    assert '"skipped": 2' in again.stdout  # idempotent by number
+    show = run("order", "show", "SO-2026-0001", "--format", "json", env=fresh).stdout
+    assert '"balance": "1167.00"' in show and '"returned": "1073.50"' in show  # 3240.50 - 1073.50 - 1000
+    assert run("order", "new", "--customer", "华强电子", "-q", env=fresh).stdout.strip() == "2"
+    assert "SO-2026-0002" in run("order", "list", env=fresh).stdout  # the counter moved past the import

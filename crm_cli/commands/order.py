@@ -279,3 +279,8 @@ def close(ref: Ref, force: Annotated[bool, typer.Option("--force", help="Close i
         o = orders.find(s, ref)
         orders.close(s, o, context.now(), force)
         info(f"order {o.number} is closed")
+
+
+from crm_cli.commands.io import register_io  # noqa: E402
+
+register_io(app, "order")
