@@ -12,6 +12,9 @@ CUSTOMER_SECTIONS: list[str] = [
     "crm_cli.services.contacts:customer_section",
     "crm_cli.services.opportunities:customer_section",
     "crm_cli.services.activities:customer_section",
+    "crm_cli.services.quotes:customer_section",
+    "crm_cli.services.orders:customer_section",
+    "crm_cli.services.orders:credit_section",
 ]
 
 

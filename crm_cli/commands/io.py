@@ -8,7 +8,8 @@ import typer
 
 from crm_cli.core.options import FormatOpt, JsonOpt, WhereOpt, OwnerOpt, SearchOpt
 
-PLURAL = {"opp": "opportunities", "customer": "customers", "contact": "contacts", "lead": "leads"}
+PLURAL = {"opp": "opportunities", "customer": "customers", "contact": "contacts", "lead": "leads",
+          "order": "order lines"}
 
 
 def register_io(app, entity: str) -> None:

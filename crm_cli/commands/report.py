@@ -8,5 +8,6 @@ import typer
 
 app = typer.Typer(help="Reports: funnel, forecast, win/loss, activity. Every --format.", no_args_is_help=True)
 
-for _module in ("crm_cli.commands.report_sales", "crm_cli.commands.report_activity"):
+for _module in ("crm_cli.commands.report_sales", "crm_cli.commands.report_activity",
+                "crm_cli.commands.report_receivables"):
     importlib.import_module(_module).register(app)

@@ -41,6 +41,14 @@ KEYS: dict[str, Key] = {
             "allowed activity types", "list"),
         Key("committed_probability", None, 80, "stage probability from which an opp counts as committed",
             "int"),
+        Key("quote_validity_days", None, 30, "days a new quote is valid", "int"),
+        Key("max_discount_rep", None, 10, "largest discount (percent below list) a rep gives without approval",
+            "int"),
+        Key("max_discount_manager", None, 30, "largest discount (percent below list) a manager gives without "
+            "--approve", "int"),
+        Key("fee_tax_rate", None, "0", "tax rate of shipping and other fees on orders (percent)"),
+        Key("company_name", None, None, "your company's name on rendered quotes"),
+        Key("company_address", None, None, "your company's address on rendered quotes"),
     ]
 }
 

@@ -9,6 +9,8 @@ ADAPTERS: dict[str, str] = {
     "customer": "crm_cli.importer.party_adapters:CustomerAdapter",
     "contact": "crm_cli.importer.party_adapters:ContactAdapter",
     "opp": "crm_cli.importer.opp_adapter:OppAdapter",
+    "product": "crm_cli.importer.product_adapter:ProductAdapter",
+    "order": "crm_cli.importer.order_adapter:OrderAdapter",
 }
 
 

@@ -202,8 +202,11 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
             pending: list = []
 
             def write(chunk: list, names: tuple) -> None:
-                deferred.maybe_defer(summary.read, lambda: _written_columns(names, chunk))
-                _flush(conn, adapter, chunk, names, summary, reject, opts, base_row, now, user, History, seen)
+                if hasattr(adapter, "write_chunk"):  # rows grouped into documents (orders and their lines)
+                    adapter.write_chunk(conn, chunk, names, summary, reject, base_row)
+                else:
+                    deferred.maybe_defer(summary.read, lambda: _written_columns(names, chunk))
+                    _flush(conn, adapter, chunk, names, summary, reject, opts, base_row, now, user, History, seen)
                 progress.update(table.position(), summary.read, summary.rejected)
 
             # chunk by chunk, column by column: each field's values are checked in one pass (with

@@ -26,8 +26,10 @@ def register(model: type) -> type:
 from crm_cli.models import opportunity  # noqa: E402
 from crm_cli.models import lead  # noqa: E402
 from crm_cli.models import activity  # noqa: E402
+from crm_cli.models import product  # noqa: E402
+from crm_cli.models import document  # noqa: E402
 
-for _module in (opportunity, lead, activity):
+for _module in (opportunity, lead, activity, product, document):
     for _model in getattr(_module, "ENTITY_MODELS", []):
         register(_model)
 

@@ -141,3 +141,14 @@ def history_of(session, entity: str, ref: str, resolve_id) -> list[dict]:
             if rows:
                 return rows
         raise
+
+
+def note(session, entity: str, entity_id: int, field: str, old: str | None = None, new: str | None = None,
+         action: str = "update") -> None:
+    """A history row for a change the ORM hook cannot see as a field of the record itself (a document
+    line added, repriced or approved, a payment, a delivery)."""
+    from crm_cli.core import context
+
+    session.connection().execute(insert(History), [dict(entity=entity, entity_id=entity_id, action=action,
+                                                         field=field, old=old, new=new,
+                                                         user=context.current_handle(), at=context.now())])

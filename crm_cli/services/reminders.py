@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 SOURCES: list[str] = [
     "crm_cli.services.reminders:activity_items",
     "crm_cli.services.reminders:birthday_items",
+    "crm_cli.services.orders:remind_instalments",
 ]
 
 # section key -> (title, singular, plural) for the summary line; sources may add sections
@@ -27,6 +28,7 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
     "today": ("Today", "due today", "due today"),
     "upcoming": ("Upcoming", "upcoming", "upcoming"),
     "birthdays": ("Birthdays", "birthday", "birthdays"),
+    "dunning": ("Payments due (催款)", "payment due", "payments due"),
 }
 
 
