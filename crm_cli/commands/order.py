@@ -8,7 +8,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from crm_cli.commands import lineopts as lo
-from crm_cli.core.output import FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, LimitOpt, OffsetOpt, OwnerOpt, QuietOpt, YesOpt, sort_opt
 
 app = typer.Typer(help="Orders: confirm (credit check), deliver, return, plan instalments, pay; from a quote or "
                   "direct.", no_args_is_help=True)
@@ -115,11 +115,10 @@ def list_(
     delivery: Annotated[Optional[str], typer.Option(help="not-delivered,partly-delivered,delivered.")] = None,
     payment: Annotated[Optional[str], typer.Option(help="unpaid,partly-paid,paid,overdue.")] = None,
     customer: Annotated[Optional[str], typer.Option("--customer", "-c")] = None,
-    owner: Annotated[Optional[str], typer.Option(help="me|HANDLE|all")] = "all",
-    sort: Annotated[str, typer.Option(help="number|total|date|id|created|updated (prefix - to reverse)")]
-    = "-number",
-    limit: Annotated[Optional[int], typer.Option(min=0)] = None,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
+    owner: OwnerOpt = "all",
+    sort: sort_opt("number|total|date|id|created|updated") = "-number",
+    limit: LimitOpt = None,
+    offset: OffsetOpt = 0,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -254,7 +253,7 @@ def pay(ref: Ref,
 
 @app.command("cancel")
 def cancel(ref: Ref, reason: Annotated[Optional[str], typer.Option(help="Why.")] = None,
-           yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
+           yes: YesOpt = False) -> None:
     """Cancel an order that has nothing delivered and nothing paid."""
     from crm_cli.core import context, db, prompts
     from crm_cli.core.output import info

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, QuietOpt, YesOpt
+from crm_cli.core.output import Col
 
 app = typer.Typer(help="Price rules (fixed prices, discounts) and what a customer pays: price quote.",
                   no_args_is_help=True)
@@ -170,7 +171,7 @@ def rule_edit(ref: RuleRef, product: _PRODUCT = None, category: _CATEGORY = None
 
 
 @rule_app.command("delete")
-def rule_delete(ref: RuleRef, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
+def rule_delete(ref: RuleRef, yes: YesOpt = False) -> None:
     """Move a price rule to the trash (documents it priced keep their prices)."""
     from crm_cli.core import context, db, prompts
     from crm_cli.core.output import info

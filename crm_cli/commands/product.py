@@ -6,13 +6,13 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from crm_cli.core.output import Col, FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, LimitOpt, OffsetOpt, QuietOpt, SetOpt, WhereOpt, search_opt, sort_opt
+from crm_cli.core.output import Col
 
 app = typer.Typer(help="Products: SKU, unit, category, list price, cost, tax; import and export.",
                   no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="SKU, id or unambiguous name.")]
-SetOpt = Annotated[Optional[List[str]], typer.Option("--set", help="Custom field key=value (repeatable).")]
 
 LIST_COLUMNS = [Col("sku", "SKU"), Col("name", "Name"), Col("unit", "Unit"), Col("category", "Category"),
                 Col("list_price", "List price", "right"), Col("tax_rate", "Tax %", "right"),
@@ -70,15 +70,13 @@ def add(
 @app.command("list")
 def list_(
     category: Optional[str] = None,
-    search: Annotated[Optional[str], typer.Option("--search", "-s", help="SKU or name.")] = None,
+    search: search_opt("SKU or name.") = None,
     inactive: Annotated[bool, typer.Option("--inactive", help="Only deactivated products.")] = False,
     all_: Annotated[bool, typer.Option("--all", help="Active and deactivated products.")] = False,
-    where: Annotated[Optional[List[str]], typer.Option("--where", help="Filter key=value (also != > < ~).")]
-    = None,
-    sort: Annotated[str, typer.Option(help="sku|name|category|price|id|created|updated (prefix - to reverse)")]
-    = "sku",
-    limit: Annotated[Optional[int], typer.Option(min=0)] = None,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
+    where: WhereOpt = None,
+    sort: sort_opt("sku|name|category|price|id|created|updated") = "sku",
+    limit: LimitOpt = None,
+    offset: OffsetOpt = 0,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

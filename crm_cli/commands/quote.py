@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from crm_cli.commands import lineopts as lo
-from crm_cli.core.output import FormatOpt, JsonOpt, QuietOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, LimitOpt, OffsetOpt, OwnerOpt, QuietOpt, YesOpt, sort_opt
 
 app = typer.Typer(help="Quotes: lines priced by the rules, send, accept, revise, convert into an order, render.",
                   no_args_is_help=True)
@@ -150,13 +150,12 @@ def list_(
     status: Annotated[Optional[str], typer.Option(help="draft,sent,accepted,rejected,expired (comma list).")]
     = None,
     customer: Annotated[Optional[str], typer.Option("--customer", "-c")] = None,
-    owner: Annotated[Optional[str], typer.Option(help="me|HANDLE|all")] = "all",
+    owner: OwnerOpt = "all",
     opp: Annotated[Optional[int], typer.Option("--opp")] = None,
     all_revisions: Annotated[bool, typer.Option("--all-revisions", help="Also superseded revisions.")] = False,
-    sort: Annotated[str, typer.Option(help="number|total|valid|id|created|updated (prefix - to reverse)")]
-    = "-number",
-    limit: Annotated[Optional[int], typer.Option(min=0)] = None,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
+    sort: sort_opt("number|total|valid|id|created|updated") = "-number",
+    limit: LimitOpt = None,
+    offset: OffsetOpt = 0,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -275,7 +274,7 @@ def render(ref: Ref,
 
 
 @app.command("delete")
-def delete(ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
+def delete(ref: Ref, yes: YesOpt = False) -> None:
     """Move a quote to the trash (not one that became an order)."""
     from crm_cli.core import context, db, prompts
     from crm_cli.core.output import info

@@ -6,13 +6,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from crm_cli.core.output import FormatOpt, JsonOpt
+from crm_cli.core.options import FormatOpt, JsonOpt, OwnerOpt
 
 
 def receivables(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Age the balances as of this day (default "
                                                  "today); payments after it do not count.")] = None,
-    owner: Annotated[Optional[str], typer.Option(help="Orders of me|HANDLE|all.")] = "all",
+    owner: OwnerOpt = "all",
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
