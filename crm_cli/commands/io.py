@@ -8,7 +8,7 @@ import typer
 
 from crm_cli.core.output import FormatOpt, JsonOpt
 
-PLURAL = {"opp": "opportunities", "customer": "customers", "contact": "contacts", "lead": "leads"}
+PLURAL = {e.name: e.plural for e in __import__("crm_cli.registry", fromlist=["ENTITIES"]).ENTITIES}
 
 
 def register_io(app, entity: str) -> None:
