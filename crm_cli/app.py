@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 from crm_cli import __version__, registry
 from crm_cli.core import context
 
+
 class CrmGroup(TyperGroup):
     """Maps every domain exception to a one-line message and its exit code, in one place."""
 

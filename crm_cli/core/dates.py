@@ -277,8 +277,8 @@ def _parse_when(text: str, base: datetime | None, option: str, tz: tzinfo | None
         return iso
     day = _parse_day_part(raw, now)
     if day is not None:
-        has_time = raw.lower() in ("now",) or bool(_OFFSET_RE.match(raw.lower()) and
-                                                  UNITS.get(_OFFSET_RE.match(raw.lower()).group(3)) in ("minutes", "hours"))
+        offset = _OFFSET_RE.match(raw.lower())
+        has_time = raw.lower() == "now" or bool(offset and UNITS.get(offset.group(3)) in ("minutes", "hours"))
         return When(day, has_time)
     # "<day part> <time>" or "<time>" alone (today at that time)
     only_time = _parse_time(raw)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from crm_cli.core.errors import Conflict, NotFound, ValidationError
-from crm_cli.models.opportunity import STAGE_KINDS, Opportunity, Pipeline, Stage
 from crm_cli.core.output import Col
+from crm_cli.models.opportunity import STAGE_KINDS, Opportunity, Pipeline, Stage
 
 PIPELINE_COLUMNS = [Col("id", "ID", "right"), Col("name", "Name"), Col("stages", "Stages", "right"),
                     Col("open_opps", "Open opps", "right"), Col("default", "Default"),
