@@ -18,11 +18,10 @@ Adding an entity is: a model (crm_cli/models), a service (crm_cli/services), a c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Entity:
+class Entity(NamedTuple):
     """A kind of record the user names on the command line (`crm history NAME ID`, `--entity NAME`)."""
 
     name: str                   # the user-facing name, also the `__entity__` of its model
@@ -36,16 +35,14 @@ class Entity:
     trash: bool = True          # deletes go to `crm trash` (the model has deleted_at)
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """A `crm NAME ...` command group that is not an entity's own."""
 
     name: str
     module: str                 # module under crm_cli.commands holding the Typer `app`
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """A single top-level command (`crm NAME`, no subcommands)."""
 
     name: str
