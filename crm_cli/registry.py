@@ -99,6 +99,10 @@ HELP_ORDER: tuple[str, ...] = (
     "report", "user", "field", "import", "trash", "config", "db",
 )
 
+# the entities that import/export (Entity.adapter) are named in this order (`crm import list --entity`);
+# one not named here comes after them
+ADAPTER_ORDER: tuple[str, ...] = ("lead", "customer", "contact", "opp")
+
 # modules under crm_cli.commands whose register(app) adds subcommands to `crm report`, in this order
 REPORTS: tuple[str, ...] = ("report_sales", "report_activity")
 
@@ -115,11 +119,21 @@ def plural(name: str) -> str:
     return e.plural if e is not None else name + "s"
 
 
+def _ordered(pairs: list[tuple[str, str]], order: tuple[str, ...]) -> list[tuple[str, str]]:
+    """`pairs` (name, value) with the names in `order` first, in that order; the rest keep theirs."""
+    rank = {name: i for i, name in enumerate(order)}
+    return sorted(pairs, key=lambda pair: rank.get(pair[0], len(rank)))
+
+
 def command_groups() -> list[tuple[str, str]]:
     """(group name, module under crm_cli.commands) of every `crm` group, in --help order."""
     groups = [(e.name, e.command) for e in ENTITIES if e.command] + [(g.name, g.module) for g in GROUPS]
-    rank = {name: i for i, name in enumerate(HELP_ORDER)}
-    return sorted(groups, key=lambda g: rank.get(g[0], len(rank)))  # stable: the rest keep their order
+    return _ordered(groups, HELP_ORDER)
+
+
+def adapters() -> list[tuple[str, str]]:
+    """(entity name, "module:Class") of every entity that imports and exports, in ADAPTER_ORDER."""
+    return _ordered([(e.name, e.adapter) for e in ENTITIES if e.adapter], ADAPTER_ORDER)
 
 
 def split(spec: str) -> tuple[str, str]:

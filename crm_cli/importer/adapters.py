@@ -6,7 +6,7 @@ import importlib
 
 from crm_cli import registry
 
-ADAPTERS: dict[str, str] = {e.name: e.adapter for e in registry.ENTITIES if e.adapter}
+ADAPTERS: dict[str, str] = dict(registry.adapters())
 
 
 def get(entity: str):
