@@ -1,4 +1,4 @@
-"""The root `crm` Typer app: global options, subcommand registry, and the one error mapper.
+"""The root `crm` Typer app: global options, the commands of the registry, and the one error mapper.
 
 Nothing heavy is imported here or at the top of any command module, so `crm --help` and
 tab-completion stay free of sqlalchemy, sqlmodel, pydantic, questionary and tabulate.
@@ -13,39 +13,8 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from crm_cli import __version__
+from crm_cli import __version__, registry
 from crm_cli.core import context
-
-# (subcommand name, module under crm_cli.commands, attribute: a Typer app or a function)
-SUBCOMMANDS: list[tuple[str, str]] = [
-    ("customer", "customer"),
-    ("contact", "contact"),
-    ("lead", "lead"),
-    ("opp", "opp"),
-    ("pipeline", "pipeline"),
-    ("stage", "stage"),
-    ("competitor", "competitor"),
-    ("currency", "currency"),
-    ("activity", "activity"),
-    ("product", "product"),
-    ("price", "price"),
-    ("quote", "quote"),
-    ("order", "order"),
-    ("report", "report"),
-    ("user", "user"),
-    ("field", "field"),
-    ("import", "imports"),
-    ("trash", "trash"),
-    ("config", "config"),
-    ("db", "db"),
-]
-# single commands: (name, module, function)
-COMMANDS: list[tuple[str, str, str]] = [
-    ("history", "history", "history"),
-    ("agenda", "activity", "agenda"),
-    ("remind", "activity", "remind"),
-    ("demo", "demo", "demo"),
-]
 
 
 class CrmGroup(TyperGroup):
@@ -203,6 +172,8 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
 
 
-_GROUPS: dict[str, str] = dict(SUBCOMMANDS)
-for _name, _module, _func in COMMANDS:
-    app.command(_name)(getattr(_load(_module), _func))
+# the groups and single commands come from the registry (crm_cli/registry.py)
+_GROUPS: dict[str, str] = dict(registry.command_groups())
+for _command in registry.COMMANDS:
+    _module, _func = registry.split(_command.function)
+    app.command(_command.name)(getattr(_load(_module), _func))

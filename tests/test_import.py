@@ -223,7 +223,7 @@ def test_import_list_filters_by_entity(cli, tmp_path):
     assert [b["entity"] for b in cli.json("import", "list", "--entity", "lead")] == ["lead"]
     assert cli.json("import", "list", "--entity", "customer") == []
     r = cli("import", "list", "--entity", "planet")
-    assert r.exit_code == 2 and r.stderr == "crm: error: --entity must be one of lead, customer, contact, opp, not 'planet'\n"
+    assert r.exit_code == 2 and r.stderr == "crm: error: --entity must be one of lead, customer, contact, opp, product, order, not 'planet'\n"
 
 
 def test_unclosed_quote_in_a_cr_only_file_and_rejects_over_the_input(cli, tmp_path):

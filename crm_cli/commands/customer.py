@@ -101,7 +101,7 @@ def list_(
 @app.command("show")
 def show(ref: Ref, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """A 360° view: details, contacts, and every section other modules plug in."""
-    from crm_cli import sections
+    from crm_cli.services import sections
     from crm_cli.core import db
     from crm_cli.core.output import emit_record
     from crm_cli.services import customers, resolve

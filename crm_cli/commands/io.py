@@ -8,13 +8,13 @@ import typer
 
 from crm_cli.core.options import FormatOpt, JsonOpt, WhereOpt, OwnerOpt, SearchOpt
 
-PLURAL = {"opp": "opportunities", "customer": "customers", "contact": "contacts", "lead": "leads",
-          "order": "order lines"}
+from crm_cli import registry
 
 
 def register_io(app, entity: str) -> None:
     """Add `crm ENTITY import` and `crm ENTITY export` to `app`."""
-    plural = PLURAL.get(entity, entity + "s")
+    plural = registry.plural(entity)
+    rows = (registry.entity(entity).rows if registry.entity(entity) else None) or plural
 
     def import_(
         file: Annotated[str, typer.Argument(help="CSV/TSV file, or - for stdin.", show_default=False)],
@@ -57,7 +57,7 @@ def register_io(app, entity: str) -> None:
             emit_record(report.summary_record(summary, full=f is Format.json), f)
         report.check_rejected(summary, opts)
 
-    import_.__doc__ = (f"Import {plural} from a CSV/TSV file (encoding and delimiter detected, headers mapped "
+    import_.__doc__ = (f"Import {rows} from a CSV/TSV file (encoding and delimiter detected, headers mapped "
                        f"by aliases, duplicates skipped; atomic).")
     app.command("import")(import_)
 
@@ -94,10 +94,10 @@ def register_io(app, entity: str) -> None:
                 raise CrmError(f"--output: cannot write {output}: {exc.strerror}") from None
             with fh:
                 n = run_export(entity, fmt, filters, fh)
-            info(f"exported {n} {plural} to {output}")
+            info(f"exported {n} {rows} to {output}")
         else:
             n = run_export(entity, fmt, filters)
-            info(f"exported {n} {plural}")
+            info(f"exported {n} {rows}")
 
     export.__doc__ = f"Export {plural} as CSV (re-importable), JSON or JSONL; same filters as list."
     app.command("export")(export)

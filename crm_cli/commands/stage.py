@@ -102,11 +102,11 @@ def delete(
     """Delete a stage; one that holds opportunities needs --move-to."""
     from crm_cli.core import context, db, prompts
     from crm_cli.core.output import info
-    from crm_cli.services import pipelines
+    from crm_cli.services import opportunities, pipelines
 
     with db.session_scope() as s:
         p = pipelines.get_pipeline(s, pipeline)
         st = pipelines.find_stage(s, p, ref)
         prompts.confirm(f"Delete stage '{st.name}' of pipeline '{p.name}'?", yes)
-        n = pipelines.delete_stage(s, st, move_to, context.now())
+        n = opportunities.delete_stage(s, st, move_to, context.now())
         info(f"deleted stage '{st.name}'" + (f"; moved {n} opportunities to '{move_to}'" if n else ""))

@@ -1,6 +1,8 @@
 """Per-invocation state set by the global options: database, user, clock, interactivity.
 
-Only the standard library is imported here: this module is on the `--help` path.
+Only the standard library (and core/dates, which needs nothing else) is imported here: this module is on
+the `--help` path. It registers its timezone and clock with core/dates, so the date parser and the output
+use them by default.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
+
+from crm_cli.core import dates
 
 
 @dataclass
@@ -43,7 +47,7 @@ _tz: tzinfo | None = None
 
 
 def tz() -> tzinfo:
-    """The timezone used to show and interpret local times."""
+    """The timezone used to show and interpret local times: config `timezone`, else the system's."""
     global _tz
     if _tz is None:
         from crm_cli.core import config
@@ -53,19 +57,8 @@ def tz() -> tzinfo:
             from zoneinfo import ZoneInfo
 
             _tz = ZoneInfo(str(name))
-        elif os.environ.get("TZ"):
-            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-            try:
-                _tz = ZoneInfo(os.environ["TZ"])
-            except (ZoneInfoNotFoundError, ValueError):
-                from dateutil.tz import tzlocal
-
-                _tz = tzlocal()
         else:
-            from dateutil.tz import tzlocal
-
-            _tz = tzlocal()
+            _tz = dates.system_tz()
     return _tz
 
 
@@ -73,9 +66,8 @@ def now() -> datetime:
     """The current time (aware, UTC); fixed by --now / CRM_NOW for reproducible runs."""
     fixed = options.now or os.environ.get("CRM_NOW")
     if fixed:
-        from crm_cli.core.dates import parse_datetime
-
-        return parse_datetime(fixed, base=datetime.now(timezone.utc), option="--now").astimezone(timezone.utc)
+        return dates.parse_datetime(fixed, base=datetime.now(timezone.utc), option="--now",
+                                    tz=tz()).astimezone(timezone.utc)
     return datetime.now(timezone.utc)
 
 
@@ -94,3 +86,6 @@ def current_handle() -> str:
         return getpass.getuser()
     except Exception:  # no login name (containers)
         return "me"
+
+
+dates.use(tz=tz, now=now)

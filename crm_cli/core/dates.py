@@ -13,6 +13,7 @@ Accepted forms (local time unless an offset is given):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
@@ -59,16 +60,48 @@ class When:
         return self.at.astimezone(timezone.utc)
 
 
-def _local_tz() -> tzinfo:
-    from crm_cli.core import context
+def system_tz() -> tzinfo:
+    """The operating system's timezone: $TZ if it names one, else the local zone."""
+    import os
 
-    return context.tz()
+    if os.environ.get("TZ"):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(os.environ["TZ"])
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    from dateutil.tz import tzlocal
+
+    return tzlocal()
+
+
+def _real_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# Where the local timezone and the current time come from when a caller passes no `tz` / `base`.
+# core/context registers its own (config `timezone`, --now / CRM_NOW) with use() when imported;
+# this module imports nothing from crm_cli but errors, so it can be used (and tested) on its own.
+_tz_provider: Callable[[], tzinfo] = system_tz
+_now_provider: Callable[[], datetime] = _real_now
+
+
+def use(*, tz: Callable[[], tzinfo] | None = None, now: Callable[[], datetime] | None = None) -> None:
+    """Set the providers of the default timezone and of the current time (aware)."""
+    global _tz_provider, _now_provider
+    if tz is not None:
+        _tz_provider = tz
+    if now is not None:
+        _now_provider = now
+
+
+def _local_tz(tz: tzinfo | None = None) -> tzinfo:
+    return tz if tz is not None else _tz_provider()
 
 
 def _base_now() -> datetime:
-    from crm_cli.core import context
-
-    return context.now()
+    return _now_provider()
 
 
 def _shift(d: datetime, n: int, unit: str) -> datetime:
@@ -221,19 +254,22 @@ def _iso(text: str, tz: tzinfo) -> When | None:
 YEARS = (1900, 2999)  # further out is a typo; year 9999 also broke calendar exports and arithmetic
 
 
-def parse_when(text: str, base: datetime | None = None, option: str = "date") -> When:
-    """Parse a date expression into a local aware datetime, noting whether a time was given."""
-    when = _parse_when(text, base, option)
+def parse_when(text: str, base: datetime | None = None, option: str = "date", *, tz: tzinfo | None = None) -> When:
+    """Parse a date expression into a local aware datetime, noting whether a time was given.
+
+    `base` is "now" (default: the registered clock), `tz` the local timezone (default: the registered one).
+    """
+    when = _parse_when(text, base, option, tz)
     if not YEARS[0] <= when.at.year <= YEARS[1]:
         raise ValidationError(f"{option}: {when.at.date().isoformat()} is out of range",
                               f"use a year from {YEARS[0]} to {YEARS[1]}")
     return when
 
 
-def _parse_when(text: str, base: datetime | None, option: str) -> When:
+def _parse_when(text: str, base: datetime | None, option: str, tz: tzinfo | None) -> When:
     if text is None or not str(text).strip():
         raise ValidationError(f"{option}: empty date", "accepted: " + FORMS)
-    tz = _local_tz()
+    tz = _local_tz(tz)
     now = (base or _base_now()).astimezone(tz)
     raw = " ".join(str(text).split())
     iso = _iso(raw, tz)
@@ -241,8 +277,8 @@ def _parse_when(text: str, base: datetime | None, option: str) -> When:
         return iso
     day = _parse_day_part(raw, now)
     if day is not None:
-        has_time = raw.lower() in ("now",) or bool(_OFFSET_RE.match(raw.lower()) and
-                                                  UNITS.get(_OFFSET_RE.match(raw.lower()).group(3)) in ("minutes", "hours"))
+        offset = _OFFSET_RE.match(raw.lower())
+        has_time = raw.lower() == "now" or bool(offset and UNITS.get(offset.group(3)) in ("minutes", "hours"))
         return When(day, has_time)
     # "<day part> <time>" or "<time>" alone (today at that time)
     only_time = _parse_time(raw)
@@ -277,23 +313,26 @@ def _fallback(raw: str, now: datetime, tz: tzinfo, option: str) -> When:
     return When(dt.astimezone(tz), has_time)
 
 
-def parse_datetime(text: str, base: datetime | None = None, option: str = "date") -> datetime:
+def parse_datetime(text: str, base: datetime | None = None, option: str = "date", *,
+                   tz: tzinfo | None = None) -> datetime:
     """An aware datetime (local tz) for `text`."""
-    return parse_when(text, base=base, option=option).at
+    return parse_when(text, base=base, option=option, tz=tz).at
 
 
-def parse_date(text: str, base: datetime | None = None, option: str = "date") -> date:
-    return parse_when(text, base=base, option=option).at.date()
+def parse_date(text: str, base: datetime | None = None, option: str = "date", *, tz: tzinfo | None = None) -> date:
+    return parse_when(text, base=base, option=option, tz=tz).at.date()
 
 
-def parse_range(text: str, option: str = "range") -> tuple[datetime, datetime]:
+def parse_range(text: str, option: str = "range", *, base: datetime | None = None,
+                tz: tzinfo | None = None) -> tuple[datetime, datetime]:
     """'DATE..DATE' (either side may be empty) -> [start, end) as aware datetimes."""
     if ".." not in text:
         raise ValidationError(f"{option}: expected START..END, got '{text}'", "e.g. 2026-01-01..2026-03-31")
     left, right = text.split("..", 1)
-    start = parse_when(left, option=option).at if left.strip() else datetime(1, 1, 2, tzinfo=timezone.utc)
+    start = (parse_when(left, base, option, tz=tz).at if left.strip()
+             else datetime(1, 1, 2, tzinfo=timezone.utc))
     if right.strip():
-        end_when = parse_when(right, option=option)
+        end_when = parse_when(right, base, option, tz=tz)
         end = end_when.at if end_when.has_time else _shift(end_when.at, 1, "days")
     else:
         end = datetime(9999, 12, 30, tzinfo=timezone.utc)
@@ -314,27 +353,28 @@ def parse_duration(text: str, option: str = "duration") -> timedelta:
     return n * factor
 
 
-def to_local(dt: datetime | None) -> datetime | None:
+def to_local(dt: datetime | None, *, tz: tzinfo | None = None) -> datetime | None:
+    """`dt` in the local timezone (naive datetimes are UTC)."""
     if dt is None:
         return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(_local_tz())
+    return dt.astimezone(_local_tz(tz))
 
 
-def iso(dt: datetime | date | None) -> str | None:
+def iso(dt: datetime | date | None, *, tz: tzinfo | None = None) -> str | None:
     """ISO-8601 for machine formats: datetimes in local time with offset."""
     if dt is None:
         return None
     if isinstance(dt, datetime):
-        return to_local(dt).isoformat(timespec="seconds")
+        return to_local(dt, tz=tz).isoformat(timespec="seconds")
     return dt.isoformat()
 
 
-def human(dt: datetime | date | None) -> str:
+def human(dt: datetime | date | None, *, tz: tzinfo | None = None) -> str:
     """Short local form for tables."""
     if dt is None:
         return ""
     if isinstance(dt, datetime):
-        return to_local(dt).strftime("%Y-%m-%d %H:%M")
+        return to_local(dt, tz=tz).strftime("%Y-%m-%d %H:%M")
     return dt.isoformat()

@@ -12,12 +12,11 @@ the summary and the export side. An adapter only says what its entity's fields a
 Adapter protocol
 ================
 An adapter is a subclass of `crm_cli.importer.base.Adapter` (read that class: every attribute
-has a default). Register it with ONE line in `crm_cli/importer/adapters.py`:
+has a default). Register it on the entity's line in `crm_cli/registry.py`:
 
-    ADAPTERS = {..., "opp": "crm_cli.importer.opp_adapter:OppAdapter"}
+    Entity("opp", ..., adapter="crm_cli.importer.opp_adapter:OppAdapter")
 
-(the "opp" line is already there; the engine reports "import is not available" until the
-module exists). Class attributes and methods:
+(the engine reports "import is not available" until the module exists). Class attributes and methods:
 
     class OppAdapter(Adapter):
         entity = "opp"                  # the entity name (models.ENTITIES key)

@@ -1,17 +1,12 @@
-"""Registry of import adapters: entity -> "module:Class" (one line per entity; see the package docstring)."""
+"""Import adapters by entity: entity -> "module:Class", from the registry (`Entity.adapter`)."""
 
 from __future__ import annotations
 
 import importlib
 
-ADAPTERS: dict[str, str] = {
-    "lead": "crm_cli.importer.lead_adapter:LeadAdapter",
-    "customer": "crm_cli.importer.party_adapters:CustomerAdapter",
-    "contact": "crm_cli.importer.party_adapters:ContactAdapter",
-    "opp": "crm_cli.importer.opp_adapter:OppAdapter",
-    "product": "crm_cli.importer.product_adapter:ProductAdapter",
-    "order": "crm_cli.importer.order_adapter:OrderAdapter",
-}
+from crm_cli import registry
+
+ADAPTERS: dict[str, str] = dict(registry.adapters())
 
 
 def get(entity: str):
@@ -21,7 +16,7 @@ def get(entity: str):
     spec = ADAPTERS.get(entity)
     if spec is None:
         raise CrmError(f"import/export is not available for '{entity}'")
-    module, cls = spec.split(":")
+    module, cls = registry.split(spec)
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:

@@ -1,37 +1,25 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata.
 
-ENTITIES maps the user-facing entity name (`crm history customer 3`) to its table model.
+ENTITIES maps the user-facing entity name (`crm history customer 3`) to its table model, in the
+order of the registry (crm_cli/registry.py), which names every entity's model; the entity models
+are also attributes of this package (`from crm_cli.models import Customer`).
 """
 
+import importlib
+
+from crm_cli import registry
 from crm_cli.models.base import Record, UTCDateTime  # noqa: F401
-from crm_cli.models.contact import Contact
-from crm_cli.models.customer import Customer, CustomerTag  # noqa: F401
+from crm_cli.models.customer import CustomerTag  # noqa: F401
 from crm_cli.models.system import CustomField, History  # noqa: F401
-from crm_cli.models.user import User
-
-ENTITIES: dict[str, type] = {
-    "user": User,
-    "customer": Customer,
-    "contact": Contact,
-}
 
 
-def register(model: type) -> type:
-    """Add a record model to ENTITIES under its `__entity__` name (used by later modules)."""
-    ENTITIES[model.__entity__] = model
-    return model
+def _model(spec: str) -> type:
+    module, cls = registry.split(spec)
+    return getattr(importlib.import_module(module), cls)
 
 
-# later modules: each lists its record models in ENTITY_MODELS (models with __entity__)
-from crm_cli.models import opportunity  # noqa: E402
-from crm_cli.models import lead  # noqa: E402
-from crm_cli.models import activity  # noqa: E402
-from crm_cli.models import product  # noqa: E402
-from crm_cli.models import document  # noqa: E402
-
-for _module in (opportunity, lead, activity, product, document):
-    for _model in getattr(_module, "ENTITY_MODELS", []):
-        register(_model)
+ENTITIES: dict[str, type] = {e.name: _model(e.model) for e in registry.ENTITIES}
+globals().update({model.__name__: model for model in ENTITIES.values()})
 
 
 # Every record table also has a partial index on deleted_at (trashed rows only), named

@@ -312,7 +312,7 @@ def soft_delete(session, c: Customer, now: datetime) -> dict[str, int]:
 
 def describe_moved(moved: dict[str, int]) -> str:
     """{'contact': 2, 'opp': 1} -> '2 contact(s), 1 opp(s)'."""
-    return ", ".join(f"{n} {entity}(s)" for entity, n in moved.items()) or "nothing else"
+    return ", ".join(f"{n} {entity}(s)" for entity, n in moved.items() if n) or "nothing else"
 
 
 def restore(session, c: Customer) -> dict[str, int]:

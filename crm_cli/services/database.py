@@ -19,7 +19,7 @@ def info() -> dict:
             q = select(func.count()).select_from(model)
             if "deleted_at" in model.__table__.c:
                 q = q.where(model.deleted_at.is_(None))
-            rec[f"{name}_count"] = conn.execute(q).scalar()
+            rec[f"{name.replace('-', '_')}_count"] = conn.execute(q).scalar()
         if engine.dialect.name == "sqlite":
             page = conn.exec_driver_sql("PRAGMA page_count").scalar()
             size = conn.exec_driver_sql("PRAGMA page_size").scalar()

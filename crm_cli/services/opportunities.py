@@ -21,7 +21,6 @@ from crm_cli.models.opportunity import (Competitor, Opportunity, OpportunityComp
                                         Pipeline, Stage, StageChange)
 from crm_cli.core.output import Col
 from crm_cli.services import pipelines as pl
-from crm_cli.services.pipelines import stage_lookup  # noqa: F401  (the import interface)
 
 EDITABLE = ("title", "probability", "source", "campaign", "next_step", "notes")
 SORTS = {"id": Opportunity.id, "title": Opportunity.title, "amount": Opportunity.amount,
@@ -370,6 +369,33 @@ def unfreeze(session, opp: Opportunity) -> None:
     if opp.status != "frozen":
         raise Conflict(f"opp {opp.id} is {opp.status}, not frozen")
     opp.status = "open"
+
+
+def delete_stage(session, stage: Stage, move_to: str | None, now: datetime) -> int:
+    """Soft-delete a stage; its opportunities must be moved (--move-to) to another stage of the same kind.
+
+    Returns how many opportunities moved. Lives here, not in the pipelines service, because it moves
+    opportunities (the pipelines service knows nothing of opportunity rules).
+    """
+    pipeline = session.get(Pipeline, stage.pipeline_id)
+    # trashed opportunities too: restored later, they must not come back into a deleted stage
+    held = session.execute(select(func.count()).where(Opportunity.stage_id == stage.id)).scalar()
+    moved = 0
+    if held:
+        if not move_to:
+            raise Conflict(f"stage '{stage.name}' holds {held} opportunities",
+                           "move them with --move-to STAGE")
+        target = pl.find_stage(session, pipeline, move_to)
+        if target.id == stage.id:
+            raise ValidationError("--move-to names the stage being deleted")
+        if target.kind != stage.kind:
+            raise Conflict(f"--move-to: stage '{target.name}' is {target.kind}, '{stage.name}' is {stage.kind}",
+                           "move opportunities to a stage of the same kind")
+        moved = bulk_restage(session, stage, target, now)
+    stage.deleted_at = now
+    session.flush()
+    pl.renumber(session, pipeline, pl.stages_of(session, pipeline))
+    return moved
 
 
 def bulk_restage(session, old: Stage, new: Stage, now: datetime) -> int:

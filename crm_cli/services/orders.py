@@ -529,6 +529,11 @@ def _choices(text: str, allowed: tuple[str, ...], flag: str) -> list[str]:
     return wanted
 
 
+def customer_sections(session, customer) -> list:
+    """`crm customer show`: the customer's orders, then its balance, credit headroom and last order."""
+    return [customer_section(session, customer), credit_section(session, customer)]
+
+
 def customer_section(session, customer):
     """`crm customer show`: orders, the open balance, the credit headroom and the last order date."""
     rows = list_orders(session, customer_id=customer.id, sort="-number")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from crm_cli.core.errors import Conflict, NotFound, ValidationError
-from crm_cli.models.opportunity import STAGE_KINDS, Opportunity, Pipeline, Stage
 from crm_cli.core.output import Col
+from crm_cli.models.opportunity import STAGE_KINDS, Opportunity, Pipeline, Stage
 
 PIPELINE_COLUMNS = [Col("id", "ID", "right"), Col("name", "Name"), Col("stages", "Stages", "right"),
                     Col("open_opps", "Open opps", "right"), Col("default", "Default"),
@@ -183,7 +183,7 @@ def edit_pipeline(session, p: Pipeline, name: str | None = None, description: st
         p.description = description or None
 
 
-def _renumber(session, pipeline: Pipeline, ordered: list[Stage]) -> None:
+def renumber(session, pipeline: Pipeline, ordered: list[Stage]) -> None:
     for i, s in enumerate(ordered, start=1):
         if s.position != i:
             s.position = i
@@ -218,7 +218,7 @@ def add_stage(session, pipeline: Pipeline, name: str, probability: int, kind: st
         idx = len(stages)
     ordered = stages[:idx] + [new] + stages[idx:]
     session.add(new)
-    _renumber(session, pipeline, ordered)
+    renumber(session, pipeline, ordered)
     session.flush()
     return new
 
@@ -280,32 +280,7 @@ def move_stage(session, stage: Stage, position: int | None = None, before: str |
         if anchor.id == stage.id:
             raise ValidationError("a stage cannot be moved relative to itself")
         idx = stages.index(anchor) + (0 if before else 1)
-    _renumber(session, pipeline, stages[:idx] + [stage] + stages[idx:])
-
-
-def delete_stage(session, stage: Stage, move_to: str | None, now) -> int:
-    """Soft-delete a stage; its opportunities must be moved (--move-to) to another stage."""
-    pipeline = session.get(Pipeline, stage.pipeline_id)
-    # trashed opportunities too: restored later, they must not come back into a deleted stage
-    held = session.execute(select(func.count()).where(Opportunity.stage_id == stage.id)).scalar()
-    moved = 0
-    if held:
-        if not move_to:
-            raise Conflict(f"stage '{stage.name}' holds {held} opportunities",
-                           "move them with --move-to STAGE")
-        target = find_stage(session, pipeline, move_to)
-        if target.id == stage.id:
-            raise ValidationError("--move-to names the stage being deleted")
-        if target.kind != stage.kind:
-            raise Conflict(f"--move-to: stage '{target.name}' is {target.kind}, '{stage.name}' is {stage.kind}",
-                           "move opportunities to a stage of the same kind")
-        from crm_cli.services import opportunities
-
-        moved = opportunities.bulk_restage(session, stage, target, now)
-    stage.deleted_at = now
-    session.flush()
-    _renumber(session, pipeline, stages_of(session, pipeline))
-    return moved
+    renumber(session, pipeline, stages[:idx] + [stage] + stages[idx:])
 
 
 def pipeline_records(session) -> list[dict]:
@@ -330,12 +305,3 @@ def stage_records(session, pipeline: Pipeline) -> list[dict]:
                                   .group_by(Opportunity.stage_id)).all())
     return [{"id": s.id, "position": s.position, "name": s.name, "probability": s.probability, "kind": s.kind,
              "quota": s.quota, "opps": counts.get(s.id, 0)} for s in stages_of(session, pipeline)]
-
-
-def stage_record(session, stage: Stage) -> dict:
-    pipeline = session.get(Pipeline, stage.pipeline_id)
-    # trashed opportunities too: restored later, they must not come back into a deleted stage
-    held = session.execute(select(func.count()).where(Opportunity.stage_id == stage.id)).scalar()
-    return {"id": stage.id, "pipeline": pipeline.name, "pipeline_id": pipeline.id, "position": stage.position,
-            "name": stage.name, "probability": stage.probability, "kind": stage.kind, "quota": stage.quota,
-            "opps": held}

@@ -2,10 +2,9 @@
 
 Made for cron: nothing due -> no output at all. Plain text unless stdout is a terminal.
 
-Extension point: every entry of SOURCES is "module:function"; the function takes
-(session, window) and returns a list of Item. Order instalments due/overdue and tickets about to
-breach their SLA do not exist yet; when they land, their modules add a source here (and, if they
-need one, a section to SECTIONS), e.g. "crm_cli.services.orders:remind_instalments".
+Extension point: an entity names its source in the registry (`Entity.remind`, "module:function");
+the function takes (session, window) and returns a list of Item; a new kind of item adds its
+section to SECTIONS (order instalments due or overdue: "dunning").
 """
 
 from __future__ import annotations
@@ -16,11 +15,9 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-SOURCES: list[str] = [
-    "crm_cli.services.reminders:activity_items",
-    "crm_cli.services.reminders:birthday_items",
-    "crm_cli.services.orders:remind_instalments",
-]
+from crm_cli import registry
+
+SOURCES: list[str] = registry.reminder_sources()
 
 # section key -> (title, singular, plural) for the summary line; sources may add sections
 SECTIONS: dict[str, tuple[str, str, str]] = {

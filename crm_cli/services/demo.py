@@ -1,77 +1,24 @@
-"""Sample data for `crm demo`, and the tour it prints.
+"""The sample data of `crm demo`: each entity's loader is named in the registry (`Entity.demo`).
 
-Each module adds a loader and a showcase step to STEPS ("module:function"); a loader takes
-(session, ids) where `ids` collects what earlier loaders created; a showcase step prints to stdout.
+A loader is a function (session, ids) where `ids` collects what earlier loaders created (e.g.
+ids["users"], ids["customers"]); loaders run in the registry's entity order, in one transaction.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
-import sys
-from pathlib import Path
 
-LOADERS: list[str] = [
-    "crm_cli.demo:load_core",
-    "crm_cli.services.opportunities:demo_data",
-    "crm_cli.services.activities:demo_data",
-    "crm_cli.services.leads:demo_data",
-]
-SHOWCASE: list[tuple[str, list[str]]] = [
-    ("Customers", ["customer", "list"]),
-    ("Org chart of 华强电子", ["contact", "tree", "华强电子"]),
-    ("Leads", ["lead", "list"]),
-    ("Funnel", ["report", "funnel"]),
-    ("Agenda", ["agenda", "--week"]),
-    ("Reminders", ["remind", "--owner", "all"]),
-]
+from crm_cli import registry
 
 
-def demo_path() -> str:
-    from crm_cli.core import context
-
-    if context.options.db or os.environ.get("CRM_DB") or os.environ.get("CRM_DATABASE_URL"):
-        from crm_cli.core import db
-
-        return db.database_url()
-    from platformdirs import user_data_dir
-
-    return str(Path(user_data_dir("crm", appauthor=False)) / "demo.db")
-
-
-def run(fresh: bool = True) -> None:
-    from crm_cli.core import context, db
-    from crm_cli.core.errors import UsageError
-    from crm_cli.core.output import info
-
-    target = demo_path()
-    if "://" not in target:
-        if fresh:
-            for suffix in ("", "-wal", "-shm"):
-                try:
-                    os.remove(target + suffix)
-                except FileNotFoundError:
-                    pass
-        context.options.db = target
-    elif fresh and db.get_engine().connect().exec_driver_sql("SELECT count(*) FROM customers").scalar():
-        raise UsageError("the database already has customers; the demo needs an empty one",
-                         "run crm demo without --db/CRM_DB to use its own demo.db")
+def load_all(session) -> dict:
+    """Run every entity's demo loader; returns the ids they collected."""
     ids: dict = {}
-    with db.session_scope() as s:
-        for spec in LOADERS:
-            module, func = spec.split(":")
-            getattr(importlib.import_module(module), func)(s, ids)
-    info(f"demo data loaded into {db.describe(db.database_url())}")
-    info(f"try: CRM_DB={db.describe(db.database_url())} crm customer show 华强电子")
-    from crm_cli.app import app
-
-    for title, args in SHOWCASE:
-        sys.stdout.write(f"\n== {title} ==\n")
-        sys.stdout.flush()
-        try:
-            app(args=["--db", target, *args], prog_name="crm", standalone_mode=False)
-        except SystemExit:
-            pass
+    for entity in registry.ENTITIES:
+        if entity.demo:
+            module, func = registry.split(entity.demo)
+            getattr(importlib.import_module(module), func)(session, ids)
+    return ids
 
 
 def load_core(session, ids: dict) -> None:

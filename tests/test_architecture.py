@@ -1,0 +1,93 @@
+"""The entity registry and the import structure (docs/architecture.md), seen through the CLI where possible."""
+
+import importlib
+import subprocess
+import sys
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from crm_cli import registry
+
+HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "questionary", "tabulate", "alembic", "typer")
+
+
+def _modules_after(statement: str) -> list[str]:
+    code = (f"import sys\n{statement}\n"
+            "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('crm_cli',) + HEAVY)))")
+    out = subprocess.run([sys.executable, "-c", f"HEAVY={HEAVY!r}\n" + code], capture_output=True, text=True,
+                         check=True).stdout
+    return out.strip().split(",")
+
+
+def test_registry_imports_nothing_from_crm_nor_anything_heavy():
+    assert _modules_after("import crm_cli.registry") == ["crm_cli", "crm_cli.registry"]
+
+
+def test_dates_do_not_import_the_context():
+    assert _modules_after("import crm_cli.core.dates") == ["crm_cli", "crm_cli.core", "crm_cli.core.dates",
+                                                           "crm_cli.core.errors"]
+
+
+def test_dates_take_now_and_timezone_as_arguments():
+    from crm_cli.core import dates
+
+    base = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)  # Monday 09:00 in Shanghai, Sunday 20:00 in New York
+    sh, ny = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York")
+    assert dates.parse_datetime("tomorrow 9am", base=base, tz=sh) == datetime(2026, 11, 24, 9, 0, tzinfo=sh)
+    assert dates.parse_datetime("tomorrow 9am", base=base, tz=ny) == datetime(2026, 11, 23, 9, 0, tzinfo=ny)
+    assert dates.parse_range("today..today", base=base, tz=sh) == (datetime(2026, 11, 23, tzinfo=sh),
+                                                                    datetime(2026, 11, 24, tzinfo=sh))
+    assert dates.iso(base, tz=ny) == "2026-11-22T20:00:00-05:00"
+    assert dates.human(base, tz=sh) == "2026-11-23 09:00"
+
+
+def test_help_lists_the_registry_commands_in_order(run):
+    out = run("--help", check=True).stdout
+    listed = [line.split()[0] for line in out.split("Commands:\n", 1)[1].splitlines() if line.startswith("  ")]
+    assert listed == ["history", "agenda", "remind", "demo", "customer", "contact", "lead", "opp", "pipeline",
+                      "stage", "competitor", "currency", "activity", "product", "price", "quote", "order", "report",
+                      "user", "field", "import", "trash", "config", "db"]
+    report = run("report", "--help", check=True).stdout.split("Commands:\n", 1)[1]
+    assert [line.split()[0] for line in report.splitlines() if line.startswith("  ")] == [
+        "funnel", "forecast", "winloss", "activity", "receivables"]
+
+
+def test_every_registered_entity_has_a_history_and_counts_in_db_info(cli):
+    r = cli("history", "planet", "1")
+    assert r.exit_code == 2 and ("one of activity, competitor, contact, customer, lead, opp, order, pipeline, price-rule, product, "
+                                 "quote, stage, user"
+                                 in r.stderr)
+    info = cli.json("db", "info")
+    assert [k for k in info if k.endswith("_count")] == [
+        "user_count", "customer_count", "contact_count", "opp_count", "pipeline_count", "stage_count",
+        "competitor_count", "lead_count", "activity_count", "product_count", "price_rule_count", "quote_count",
+        "order_count"]
+
+
+def test_demo_data_is_in_the_audit_history(run, cli):
+    p = run("demo")
+    assert p.returncode == 0, p.stderr
+    hist = cli.json("history", "customer", "2")
+    assert hist[0]["action"] == "create" and '"name": "华强电子"' in hist[0]["new"]
+
+
+def test_registry_entries_name_modules_of_the_right_layer():
+    from crm_cli import models
+
+    assert list(models.ENTITIES) == [e.name for e in registry.ENTITIES]
+    for e in registry.ENTITIES:
+        model = models.ENTITIES[e.name]
+        assert e.model.startswith("crm_cli.models.") and model.__entity__ == e.name
+        assert ("deleted_at" in model.__table__.c) == e.trash
+        assert getattr(models, model.__name__) is model
+        for spec, layer in ((e.section, "crm_cli.services."), (e.demo, "crm_cli.services."),
+                            (e.adapter, "crm_cli.importer."), (e.remind, "crm_cli.services.")):
+            if spec:
+                module, attr = registry.split(spec)
+                assert module.startswith(layer) and callable(getattr(importlib.import_module(module), attr))
+    for name, module in registry.command_groups():
+        assert importlib.import_module(f"crm_cli.commands.{module}").app is not None, name
+    for command in registry.COMMANDS:
+        module, func = registry.split(command.function)
+        assert callable(getattr(importlib.import_module(f"crm_cli.commands.{module}"), func))
+    assert len({name for name, _ in registry.command_groups()} | {c.name for c in registry.COMMANDS}) == 24
