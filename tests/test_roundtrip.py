@@ -120,10 +120,30 @@ def test_opportunities_round_trip(cli, fresh_db, tmp_path):
     cli("--now", NOW, "opp", "add", "--customer", "Acme", "--amount", "5k", "--", "-Minus", ok=True)
     cli("--now", NOW, "opp", "advance", "ERP rollout", ok=True)
     cli("--now", NOW, "opp", "lose", "Support renewal", "--reason", "price", ok=True)
-    customers = _export(cli, "customer", tmp_path / "customers.csv")
+    _export(cli, "customer", tmp_path / "customers.csv")
     first = _export(cli, "opp", tmp_path / "a.csv")
     assert len(first.splitlines()) == 4
     cli("--db", fresh_db, "user", "add", "alice", ok=True)
     cli("--db", fresh_db, "customer", "import", str(tmp_path / "customers.csv"), ok=True)
     cli("--db", fresh_db, "--now", NOW, "opp", "import", str(tmp_path / "a.csv"), ok=True)
     assert _export(cli, "opp", tmp_path / "b.csv", "--db", fresh_db) == first
+
+
+def test_a_parent_that_is_not_a_customer_stops_the_import(cli, tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text("name,parent,tags\n华强电子,华强集团,vip\n", encoding="utf-8")
+    r = cli("customer", "import", str(f))
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[-1] == ("crm: error: customer '华强电子': parent: no customer '华强集团' "
+                                         "(import or add the customer first) (or empty its parent column)")
+    assert cli.json("customer", "list") == []
+
+
+def test_tags_of_a_skipped_duplicate_are_not_added(cli, tmp_path):
+    cli("customer", "add", "华强电子", "--tag", "old", ok=True)
+    f = tmp_path / "c.csv"
+    f.write_text("name,tags\n华强电子,new\n", encoding="utf-8")
+    cli("customer", "import", str(f), ok=True)
+    assert cli.json("customer", "show", "华强电子")["tags"] == ["old"]
+    cli("customer", "import", str(f), "--on-duplicate", "update", ok=True)
+    assert cli.json("customer", "show", "华强电子")["tags"] == ["new", "old"]

@@ -87,10 +87,8 @@ class CustomerAdapter(Adapter):
                 raise ValidationError(f"--status: {_pydantic_reason(exc)}") from None
 
     def clean(self, raw: dict) -> dict:
-        from crm_cli.core.money import parse_money
-
         from crm_cli.core.errors import ValidationError
-        from crm_cli.core.money import check_currency
+        from crm_cli.core.money import check_currency, parse_money
         from crm_cli.services.customers import normalise_tag
 
         owner = raw.pop("owner", None)
