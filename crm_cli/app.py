@@ -41,17 +41,34 @@ class CrmGroup(TyperGroup):
         """Usage errors become one line on stderr (exit 2), like every other error."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        from crm_cli.core.errors import handle, say
+
+        args = sys.argv[1:] if args is None else list(args)
+        for arg in args:  # bytes that are not text (e.g. $'Bad\xff') arrive surrogate-escaped
+            if isinstance(arg, str) and any("\udc80" <= ch <= "\udcff" for ch in arg):
+                say(f"crm: error: '{arg}' has bytes that are not {sys.getfilesystemencoding()} text "
+                    "(check your terminal's or file's encoding)")
+                sys.exit(2)
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except Exception as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `crm`, `crm customer`: the help, as --help
+                try:
+                    print(exc.ctx.get_help(), flush=True)
+                except BrokenPipeError as pipe:  # `crm | head -3`
+                    sys.exit(handle(pipe))
+                sys.exit(0)
             if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # the vendored Click's errors
-                msg = exc.format_message().replace("Value error, ", "").replace("\n", " ")
+                msg = exc.format_message().replace("Value error, ", "")
                 ctx = getattr(exc, "ctx", None)
                 hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-                print(f"crm: error: {msg}{hint}", file=sys.stderr)
+                say(f"crm: error: {msg}{hint}")
                 sys.exit(exc.exit_code)
             if type(exc).__name__ == "Abort":
-                print("crm: aborted; nothing was changed", file=sys.stderr)
+                if isinstance(exc.__cause__, KeyboardInterrupt):
+                    say("crm: cancelled; nothing was changed")
+                    sys.exit(130)
+                say("crm: aborted; nothing was changed")
                 sys.exit(1)
             raise
         sys.exit(rv if isinstance(rv, int) else 0)

@@ -10,7 +10,7 @@ def test_lead_export_csv_json_jsonl(cli):
     out = cli("lead", "export", ok=True).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0])[:3] == ["id", "name", "company"] and "custom.tier" in rows[0]
-    assert rows[0]["mobile"] == "'+86 139 2222 3333" and rows[1]["company"] == "'=HYPERLINK()"
+    assert rows[0]["mobile"] == "+86 139 2222 3333" and rows[1]["company"] == "'=HYPERLINK()"
     data = json.loads(cli("lead", "export", "--format", "json", ok=True).stdout)
     assert [d["name"] for d in data] == ["王芳", "Bob"] and data[0]["custom"] == {"tier": "gold"}
     lines = cli("lead", "export", "--format", "jsonl", "--source", "list", ok=True).stdout.splitlines()

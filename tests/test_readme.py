@@ -1,4 +1,9 @@
-"""Every shell block in the README (except installs and the PostgreSQL example) runs as shown."""
+"""The README's shell blocks, top to bottom, run as ONE shell session (one database, one
+environment, in order), as a new user following it would type them. Only the install lines
+and the PostgreSQL example (it needs a server of its own) are left out.
+
+Every command must exit 0: the README shows no command that fails.
+"""
 
 import os
 import re
@@ -6,28 +11,44 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def blocks():
+def session_blocks() -> list[str]:
     text = README.read_text(encoding="utf-8")
     out = []
     for m in re.finditer(r"```sh\n(.*?)```", text, re.S):
         body = m.group(1)
-        first = body.strip().splitlines()[0]
-        if first.startswith("pip install") or "CRM_DATABASE_URL=postgresql" in body or first.startswith("#"):
+        if body.lstrip().startswith("pip install") or "CRM_DATABASE_URL=postgresql" in body:
             continue
         out.append(body)
     return out
 
 
-@pytest.mark.parametrize("body", blocks(), ids=lambda b: b.strip().splitlines()[0][:40])
-def test_readme_block_runs(body, crm_env, tmp_path):
+def test_readme_blocks_are_found():
+    blocks = session_blocks()
+    assert len(blocks) == 7  # tour, leads, import, opportunities, pipelines, activities, configuration
+    assert blocks[0].lstrip().startswith("crm config set currency CNY")
+    assert blocks[-1].lstrip().startswith("crm config set currency CNY")
+
+
+def test_readme_runs_as_one_session(crm_env, tmp_path):
     env = dict(crm_env)
+    # a new user: no CRM_USER (their OS login is the user), no fixed currency or timezone
+    for key in ("CRM_USER", "CRM_CURRENCY"):
+        env.pop(key, None)
+    env["USER"] = env["LOGNAME"] = "newuser"
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    script = "set -euo pipefail\n" + body
-    p = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
-    assert p.returncode == 0, f"README block failed:\n{body}\nstdout:{p.stdout[-2000:]}\nstderr:{p.stderr[-2000:]}"
+    env["PS4"] = "+ README: "
+    script = "set -euo pipefail -x\n" + "\n".join(session_blocks())
+    p = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, f"the README session stopped:\nstdout:{p.stdout[-3000:]}\nstderr:{p.stderr[-4000:]}"
     assert "Traceback" not in p.stderr
+    assert "crm: error" not in p.stderr and "internal error" not in p.stderr, p.stderr[-4000:]
+    # what the README says happens
+    assert "assigned 3 lead(s)" in p.stderr  # the new leads are dealt out, though `lead add` made them yours
+    assert "1 USD = 7.10 CNY" in p.stderr
+    assert "opp 2 'ERP rollout' won: Won (100%)" in p.stderr  # opp 1 is the lead conversion's "First order"
+    users = subprocess.run(["crm", "user", "list", "--format", "csv"], env=env, capture_output=True, text=True)
+    assert users.stdout.splitlines()[1].split(",")[1:5] == ["alice", "alice", "", "rep"]
+    assert "newuser,newuser,,admin" in users.stdout  # you, recorded on your first command, are the admin

@@ -105,6 +105,14 @@ def _base_now() -> datetime:
 
 
 def _shift(d: datetime, n: int, unit: str) -> datetime:
+    try:
+        return _shift_unchecked(d, n, unit)
+    except (OverflowError, ValueError):  # +99999y: past what a calendar can hold
+        raise ValidationError(f"{n:+d} {unit} from {d.date().isoformat()} is out of range",
+                              f"use a year from {YEARS[0]} to {YEARS[1]}") from None
+
+
+def _shift_unchecked(d: datetime, n: int, unit: str) -> datetime:
     if unit in ("minutes", "hours", "days", "weeks"):
         if unit in ("days", "weeks"):
             # calendar arithmetic on wall time keeps 09:00 at 09:00 across DST

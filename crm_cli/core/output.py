@@ -115,12 +115,20 @@ def _plain_cell(text: str) -> str:
 
 
 def _csv_cell(text: str) -> str:
-    # neutralise spreadsheet formulas (CSV injection): = + - @ and tab/CR lead characters
+    # neutralise spreadsheet formulas (CSV injection): = + - @ and tab/CR lead characters; a number
+    # or a phone number (+86 755 2345-6789: digits, spaces, - . ( ) only) calls nothing, stays as it is
     if text and text[0] in "=+-@\t\r":
-        if text[0] in "+-" and _is_number(text):
+        if text[0] in "+-" and (_is_number(text) or _is_phone(text)):
             return text
         return "'" + text
     return text
+
+
+def _is_phone(text: str) -> bool:
+    return set(text[1:]) <= _PHONE_CHARS and any(ch.isdigit() for ch in text)
+
+
+_PHONE_CHARS = set("0123456789 ().-")
 
 
 def _is_number(text: str) -> bool:

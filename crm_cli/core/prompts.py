@@ -1,9 +1,11 @@
-"""Prompts only on a TTY (questionary is imported only when a prompt is really shown)."""
+"""Prompts only on a TTY (questionary is imported only when a prompt is really shown).
+
+Ctrl-C (or Ctrl-D) at a prompt cancels the command: one line, exit 130, nothing changed."""
 
 from __future__ import annotations
 
 from crm_cli.core import context
-from crm_cli.core.errors import UsageError
+from crm_cli.core.errors import Cancelled, UsageError
 
 
 def require(value, flag: str, question: str | None = None, choices: list[str] | None = None, convert=None):
@@ -17,9 +19,9 @@ def require(value, flag: str, question: str | None = None, choices: list[str] | 
 
     q = question or flag.lstrip("-").replace("-", " ").capitalize()
     if choices:
-        answer = questionary.select(q, choices=choices).ask()
+        answer = _ask(questionary.select(q, choices=choices))
     else:
-        answer = questionary.text(q).ask()
+        answer = _ask(questionary.text(q))
     if answer in (None, ""):
         raise UsageError(f"missing {flag}")
     if convert is not None:
@@ -38,7 +40,7 @@ def confirm(question: str, yes: bool, flag: str = "--yes") -> None:
         raise UsageError(f"{question.rstrip('?')}: refusing without {flag}", f"add {flag} to confirm")
     import questionary
 
-    if not questionary.confirm(question, default=False).ask():
+    if not _ask(questionary.confirm(question, default=False)):
         raise UsageError("cancelled; nothing was changed")
 
 
@@ -48,4 +50,12 @@ def ask_yes_no(question: str) -> bool:
         return False
     import questionary
 
-    return bool(questionary.confirm(question, default=False).ask())
+    return bool(_ask(questionary.confirm(question, default=False)))
+
+
+def _ask(question):
+    """The answer; questionary's .ask() would print its own "Cancelled by user" and return None."""
+    try:
+        return question.unsafe_ask()
+    except (KeyboardInterrupt, EOFError):
+        raise Cancelled() from None

@@ -74,6 +74,10 @@ class Adapter:
         applied to an existing record a row updates."""
         return {}
 
+    def finish(self, conn, batch_id: int) -> None:
+        """Once per import, after the last row is written, in the import's transaction: what needs
+        every row in (tags, a parent that comes later in the file). Raise to abort the import."""
+
     def clean_columns(self, fields: dict[str, list], n: int, skip: set[int]) -> Cleaned:
         """A chunk at once: field -> values (None where empty) for n rows -> the table columns'
         names, and per row a tuple of their values or the RowError rejecting it (None for rows in

@@ -256,6 +256,7 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
                     pending = []
             if summary.read == 0:
                 raise ValidationError(f"{table.name} has a header but no rows", "nothing was imported")
+            adapter.finish(conn, batch_id)
             progress.finishing(summary.read, summary.rejected)
             keep = not (opts.dry_run or (summary.rejected and not opts.allow_rejects))
             if keep:

@@ -1,10 +1,15 @@
-"""Import/export adapters for customers and contacts (see the package docstring for the protocol)."""
+"""Import/export adapters for customers and contacts (see the package docstring for the protocol).
+
+An export imports back without loss: a customer's tags (`;`-separated), the currency of its credit
+limit and its parent (by name), a contact's manager (`reports_to`, by name at the same customer).
+Tags and references are set once every row is in (finish()), so a parent may come later in the file.
+"""
 
 from __future__ import annotations
 
 from typing import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm_cli.importer.base import Adapter, RowError
 from crm_cli.models import Contact, Customer
@@ -14,6 +19,18 @@ from crm_cli.core import normalize
 def _pydantic_reason(exc) -> str:
     err = exc.errors()[0]
     return str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+
+
+def _written(conn, t, opts, ext, same):
+    """The existing record an import row updated: the one with its external id, or with
+    --on-duplicate update the one record `same` (its duplicate key) finds. None: it was skipped."""
+    if ext:
+        row = conn.execute(select(t.c.id).where(t.c.external_id == ext, t.c.deleted_at.is_(None))).first()
+        return row[0] if row else None
+    if opts.on_duplicate == "update":
+        rows = conn.execute(select(t.c.id).where(same, t.c.deleted_at.is_(None)).limit(2)).all()
+        return rows[0][0] if len(rows) == 1 else None
+    return None
 
 
 class CustomerAdapter(Adapter):
@@ -38,13 +55,17 @@ class CustomerAdapter(Adapter):
         "owner": ["account owner", "owner", "assigned to", "salesperson", "负责人", "所有人", "销售"],
         "payment_terms": ["payment term", "terms", "付款期限", "账期"],
         "credit_limit": ["credit", "信用额度"],
+        "currency": ["currency code", "币种", "货币"],
+        "parent": ["parent account", "parent company", "parent customer", "parent name", "上级客户", "母公司"],
+        "tags": ["tag", "labels", "标签"],
         "external_id": ["external id", "externalid", "account id", "customer id", "xml id", "外部编号", "客户编号"],
     }
     required = ("name",)
     keys = ("name_key", "email_key", "phone_key")
     label = "name"
     export_columns = ["id", "name", "status", "tier", "industry", "region", "phone", "email", "website",
-                      "address", "owner", "payment_terms", "credit_limit", "external_id", "notes"]
+                      "address", "parent", "owner", "tags", "payment_terms", "credit_limit", "currency",
+                      "external_id", "notes"]
 
     def prepare(self, session, opts) -> None:
         from pydantic import ValidationError as PydanticError
@@ -52,9 +73,10 @@ class CustomerAdapter(Adapter):
         from crm_cli.models import User
         from crm_cli.services import customers, identity
 
+        self.default_owner = identity.user_ref(session, opts.defaults.get("owner")).id  # registers you first
         self.users = {h.lower(): i for i, h in session.execute(select(User.id, User.handle))}
-        self.default_owner = identity.user_ref(session, opts.defaults.get("owner")).id
         self.In, self.PydanticError = customers.CustomerIn, PydanticError
+        self.later: list[tuple] = []  # (name_key, external id, name, tags, parent text) for finish()
         self.default_status = opts.defaults.get("status")
         if self.default_status:
             from crm_cli.core.errors import ValidationError
@@ -65,11 +87,16 @@ class CustomerAdapter(Adapter):
                 raise ValidationError(f"--status: {_pydantic_reason(exc)}") from None
 
     def clean(self, raw: dict) -> dict:
-        from crm_cli.core.money import parse_money
+        from crm_cli.core.errors import ValidationError
+        from crm_cli.core.money import check_currency, parse_money
+        from crm_cli.services.customers import normalise_tag
 
         owner = raw.pop("owner", None)
         limit = raw.pop("credit_limit", None)
-        raw.pop("external_id", None)
+        currency = raw.pop("currency", None)
+        parent = raw.pop("parent", None)
+        tags = [normalise_tag(tag) for tag in raw.pop("tags", "").split(";") if tag.strip()]
+        ext = raw.pop("external_id", None)
         if "status" in raw:
             raw["status"] = raw["status"].lower()
         try:
@@ -79,16 +106,57 @@ class CustomerAdapter(Adapter):
         rec = data.model_dump()
 
         if limit:
-            m = parse_money(limit, option="credit_limit")
+            m = parse_money(limit, currency, option="credit_limit")
             rec["credit_limit"], rec["currency"] = m.minor, m.currency
+        elif currency:
+            try:
+                rec["currency"] = check_currency(currency)
+            except ValidationError as exc:
+                raise RowError(f"currency: {exc}") from None
         rec["owner_id"] = self._owner(owner)
         rec["name_key"] = normalize.name_key(rec["name"])
+        if tags or parent:
+            self.later.append((rec["name_key"], ext, rec["name"], tags, parent))
         rec["email_key"] = normalize.email_key(rec["email"])
         rec["phone_key"] = normalize.phone_key(rec["phone"])
         return rec
 
     def insert_defaults(self) -> dict:
         return {"status": (self.default_status or "prospect").lower(), "owner_id": self.default_owner}
+
+    def finish(self, conn, batch_id: int) -> None:
+        """Tags and parents, now that every row is in (through the service: history, cycle check)."""
+        from crm_cli.core.errors import ValidationError
+        from crm_cli.importer.base import customer_by_name
+        from crm_cli.services import customers
+
+        if not self.later:
+            return
+        t = Customer.__table__
+        created: dict = {}
+        for ident, key in conn.execute(select(t.c.id, t.c.name_key).where(t.c.import_batch_id == batch_id)
+                                       .order_by(t.c.id)):
+            created.setdefault(key, ident)
+        names: dict = {}
+        for key, ext, name, tags, parent in self.later:
+            ident = created.get(key) or _written(conn, t, self.opts, ext, t.c.name_key == key)
+            if ident is None:  # a duplicate the import skipped
+                continue
+            c = self.session.get(Customer, ident)
+            if parent:
+                try:
+                    pid = int(parent) if parent.isdigit() else customer_by_name(conn, names, parent)
+                except RowError as exc:
+                    raise ValidationError(f"customer '{name}': parent: {exc}", "or empty its parent column") \
+                        from None
+                p = self.session.get(Customer, pid)
+                if p is None or p.deleted_at is not None:
+                    raise ValidationError(f"customer '{name}': parent: no customer with id {parent}",
+                                          "or empty its parent column")
+                customers.set_parent(self.session, c, p)
+            for tag in tags:
+                customers.add_tag(self.session, c, tag)
+        self.session.flush()
 
     def _owner(self, owner):
         if not owner:
@@ -114,12 +182,23 @@ class CustomerAdapter(Adapter):
             ids = [r["id"] for r in customers.list_customers(session, sort="id", **f)]
         if ids is not None:
             q = q.where(Customer.id.in_(ids))
-        for c, handle in session.execute(q.execution_options(yield_per=2000)):
-            rec = {k: getattr(c, k) for k in self.export_columns if k not in ("owner", "credit_limit")}
+        from sqlalchemy.orm import aliased
+
+        from crm_cli.models import CustomerTag
+
+        tags: dict[int, list[str]] = {}
+        for cid, tag in session.execute(select(CustomerTag.customer_id, CustomerTag.tag)
+                                        .order_by(CustomerTag.customer_id, CustomerTag.tag)):
+            tags.setdefault(cid, []).append(tag)
+        parent = aliased(Customer)
+        q = q.add_columns(parent.name).outerjoin(parent, parent.id == Customer.parent_id)
+        for c, handle, parent_name in session.execute(q.execution_options(yield_per=2000)):
+            rec = {k: getattr(c, k) for k in self.export_columns if k not in ("owner", "credit_limit", "parent",
+                                                                              "tags")}
+            rec["parent"] = parent_name
             rec["owner"] = handle
-            rec["credit_limit"] = Money(c.credit_limit, c.currency) if c.credit_limit is not None else None
-            if rec["credit_limit"] is not None:
-                rec["credit_limit"] = f"{c.currency} {rec['credit_limit'].plain()}"
+            rec["tags"] = ";".join(tags.get(c.id, [])) or None
+            rec["credit_limit"] = Money(c.credit_limit, c.currency).plain() if c.credit_limit is not None else None
             rec["custom"] = dict(c.custom or {})
             yield rec
 
@@ -139,6 +218,7 @@ class ContactAdapter(Adapter):
         "email": ["email address", "e-mail", "emailaddress", "mail", "邮箱", "电子邮箱", "电子邮件"],
         "birthday": ["birthdate", "date of birth", "dob", "生日", "出生日期"],
         "decision_role": ["role", "decision role", "buying role", "角色"],
+        "reports_to": ["reports to", "manager", "boss", "上级", "汇报对象"],
         "notes": ["description", "note", "comments", "remarks", "备注", "说明"],
         "external_id": ["external id", "externalid", "contact id", "xml id", "外部编号"],
     }
@@ -147,7 +227,7 @@ class ContactAdapter(Adapter):
     keys = ("email_key", "phone_key")
     label = "name"
     export_columns = ["id", "name", "customer", "title", "phone", "mobile", "email", "birthday",
-                      "decision_role", "external_id", "notes"]
+                      "decision_role", "reports_to", "external_id", "notes"]
 
     def prepare(self, session, opts) -> None:
         from pydantic import ValidationError as PydanticError
@@ -155,6 +235,7 @@ class ContactAdapter(Adapter):
         from crm_cli.services import contacts
 
         self.customers: dict[str, int | None] = {}
+        self.later: list[tuple] = []  # (customer id, name, email key, external id, manager) for finish()
         self.In, self.PydanticError = contacts.ContactIn, PydanticError
 
     def _customer(self, text: str) -> int:
@@ -166,7 +247,8 @@ class ContactAdapter(Adapter):
         from crm_cli.core.dates import parse_date
 
         cust = raw.pop("customer", None)
-        raw.pop("external_id", None)
+        boss = raw.pop("reports_to", None)
+        ext = raw.pop("external_id", None)
         if not cust:
             raise RowError("no customer (company) for the contact")
         if "birthday" in raw:
@@ -179,10 +261,44 @@ class ContactAdapter(Adapter):
         rec["customer_id"] = self._customer(cust)
         rec["email_key"] = normalize.email_key(rec["email"])
         rec["phone_key"] = normalize.phone_key(rec["mobile"] or rec["phone"])
+        if boss:
+            self.later.append((rec["customer_id"], rec["name"], rec["email_key"], rec["phone_key"], ext, boss))
         return rec
 
+    def finish(self, conn, batch_id: int) -> None:
+        """Managers (reports_to: a contact's name at the same customer), now that every row is in."""
+        from crm_cli.core.errors import ValidationError
+        from crm_cli.services import contacts
+
+        if not self.later:
+            return
+        t = Contact.__table__
+        created: dict = {}
+        for ident, cid, name in conn.execute(select(t.c.id, t.c.customer_id, t.c.name)
+                                             .where(t.c.import_batch_id == batch_id).order_by(t.c.id)):
+            created.setdefault((cid, name), ident)
+        for cid, name, email_key, phone_key, ext, boss in self.later:
+            same = (t.c.email_key == email_key) if email_key else (t.c.phone_key == phone_key)
+            ident = created.get((cid, name)) or (_written(conn, t, self.opts, ext, same)
+                                                 if ext or email_key or phone_key else None)
+            if ident is None:  # a duplicate the import skipped
+                continue
+            found = conn.execute(select(t.c.id).where(t.c.customer_id == cid, t.c.deleted_at.is_(None),
+                                                      func.lower(t.c.name) == boss.lower()).limit(2)).all()
+            if len(found) != 1:
+                raise ValidationError(f"contact '{name}': reports_to: {'no' if not found else 'more than one'} "
+                                      f"contact '{boss}' at the same customer",
+                                      "import the manager too (in any order), or empty the reports_to column")
+            c = self.session.get(Contact, ident)
+            contacts.set_reports_to(self.session, c, self.session.get(Contact, found[0][0]))
+        self.session.flush()
+
     def export_rows(self, session, filters: dict) -> Iterator[dict]:
-        q = select(Contact, Customer.name).join(Customer, Customer.id == Contact.customer_id) \
+        from sqlalchemy.orm import aliased
+
+        boss = aliased(Contact)
+        q = select(Contact, Customer.name, boss.name).join(Customer, Customer.id == Contact.customer_id) \
+            .outerjoin(boss, boss.id == Contact.reports_to_id) \
             .where(Contact.deleted_at.is_(None)).order_by(Contact.id)
         self.check_filters(filters, ("customer", "search", "where"))
         if filters:
@@ -192,8 +308,9 @@ class ContactAdapter(Adapter):
             ids = [r["id"] for r in contacts.list_contacts(session, cid, filters.get("search"), None,
                                                            filters.get("where"))]
             q = q.where(Contact.id.in_(ids))
-        for c, cname in session.execute(q.execution_options(yield_per=2000)):
-            rec = {k: getattr(c, k) for k in self.export_columns if k != "customer"}
+        for c, cname, boss_name in session.execute(q.execution_options(yield_per=2000)):
+            rec = {k: getattr(c, k) for k in self.export_columns if k not in ("customer", "reports_to")}
             rec["customer"] = cname
+            rec["reports_to"] = boss_name
             rec["custom"] = dict(c.custom or {})
             yield rec
