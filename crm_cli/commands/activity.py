@@ -155,7 +155,7 @@ def edit(
     with db.session_scope() as s:
         a = activities.get(s, ref)
         links = _links(s, customer, contact, lead, opp)
-        own = identity.user_ref(s, owner) if owner else None
+        own = identity.user_ref(s, owner, default_me=False)
         custom = customfields.parse_sets(s, "activity", set_, a.custom) if set_ else None
         activities.edit(s, a, data, series=series, due=due, links=links, owner=own, cost=money, repeat=repeat,
                         until=until, count=count, custom=custom)
