@@ -1,0 +1,179 @@
+"""Rules a new user hit: empty handles, unknown acting users, databases crm must not create or
+take over, trashed parents in reminders and reports, funnel with a missing rate, snooze."""
+
+import json
+import os
+import sqlite3
+
+import pytest
+
+
+def owners(cli, *args):
+    return [(c["name"], c["owner"]) for c in cli.json("customer", "list", "--owner", "all", *args)]
+
+
+# 1. an empty handle is a usage error, everywhere a handle is taken ------------------------------
+
+def test_transfer_from_empty_handle_is_refused_and_moves_nothing(cli):
+    cli("user", "add", "bob", ok=True)
+    cli("customer", "add", "Acme", ok=True)
+    for args in (["--from", "", "--to", "bob"], ["--from", "  ", "--to", "bob"], ["--from", "bob", "--to", ""]):
+        r = cli("customer", "transfer", *args)
+        assert r.exit_code == 2, args
+        assert "user handle is empty" in r.stderr and r.stderr.count("\n") == 1
+    assert owners(cli) == [("Acme", "tester")]
+
+
+@pytest.mark.parametrize("args", [
+    ["customer", "assign", "1", "--to", ""],
+    ["customer", "assign", "1", "--to", " "],
+    ["customer", "add", "Other", "--owner", ""],
+    ["customer", "list", "--owner", ""],
+    ["opp", "edit", "1", "--owner", ""],
+    ["activity", "list", "--owner", " "],
+    ["agenda", "--owner", ""],
+    ["remind", "--owner", ""],
+    ["report", "funnel", "--owner", ""],
+    ["lead", "assign", "1", "--round-robin", "bob,,tester"],
+    ["lead", "assign", "1", "--round-robin", " "],
+    ["lead", "edit", "1", "--owner", ""],
+    ["--as", "", "customer", "add", "Other"],
+    ["--as", " ", "customer", "list", "--owner", "me"],
+])
+def test_empty_handle_is_a_usage_error(cli, args):
+    cli("user", "add", "bob", ok=True)
+    cli("customer", "add", "Acme", "--owner", "bob", ok=True)
+    cli("opp", "add", "Deal", "--customer", "Acme", "--amount", "100", "--owner", "bob", ok=True)
+    cli("lead", "add", "Wang", "--company", "X", "--owner", "bob", ok=True)
+    r = cli(*args)
+    assert r.exit_code == 2, r.stderr
+    assert "handle is empty" in r.stderr and r.stderr.count("\n") == 1
+    assert owners(cli) == [("Acme", "bob")]
+    assert [o["owner"] for o in cli.json("opp", "list", "--owner", "all")] == ["bob"]
+    assert [x["owner"] for x in cli.json("lead", "list", "--owner", "all")] == ["bob"]
+
+
+def test_transfer_of_more_than_five_records_needs_yes(cli, run):
+    cli("user", "add", "bob", ok=True)
+    for i in range(6):
+        cli("customer", "add", f"C{i}", ok=True)
+    p = run("customer", "transfer", "--from", "tester", "--to", "bob")
+    assert p.returncode == 2 and "--yes" in p.stderr and "6 records" in p.stderr
+    assert p.stderr.count("\n") == 1 and p.stdout == ""
+    assert {o for _, o in owners(cli)} == {"tester"}
+    assert cli.json("history", "customer", "1")[-1]["action"] == "create"  # nothing recorded either
+    moved = cli.json("customer", "transfer", "--from", "tester", "--to", "bob", "--yes")
+    assert {"entity": "customer", "moved": 6} in moved
+    assert {o for _, o in owners(cli)} == {"bob"}
+
+
+def test_transfer_of_five_records_needs_no_yes(cli):
+    cli("user", "add", "bob", ok=True)
+    for i in range(5):
+        cli("customer", "add", f"C{i}", ok=True)
+    cli("customer", "transfer", "--from", "me", "--to", "bob", ok=True)
+    assert {o for _, o in owners(cli)} == {"bob"}
+
+
+# 2. an unknown acting user is an error, unless the database has no users -----------------------
+
+def test_unknown_as_is_an_error_and_creates_nobody(cli, run):
+    cli("user", "add", "alice", ok=True)
+    r = cli("--as", "alcie", "customer", "add", "X")
+    assert r.exit_code == 3
+    assert "unknown user 'alcie'" in r.stderr and "crm user add alcie" in r.stderr
+    assert r.stderr.count("\n") == 1
+    p = run("customer", "add", "X", env={"CRM_USER": "alcie"})
+    assert p.returncode == 3 and "unknown user 'alcie'" in p.stderr
+    assert run("customer", "list", "--owner", "me", env={"CRM_USER": "alcie"}).returncode == 3
+    assert cli.json("customer", "list") == []
+    assert [u["handle"] for u in cli.json("user", "list")] == ["alice", "tester"]
+
+
+def test_unknown_as_cannot_edit_either(cli):
+    cli("user", "add", "alice", ok=True)
+    cli("customer", "add", "Acme", ok=True)
+    r = cli("--as", "alcie", "customer", "edit", "Acme", "--tier", "A")
+    assert r.exit_code == 3 and "unknown user 'alcie'" in r.stderr
+    assert cli.json("customer", "show", "Acme")["tier"] is None
+
+
+def test_first_user_of_a_new_database_is_created_under_the_handle_rules(cli):
+    r = cli("--as", "bad handle", "customer", "add", "X")
+    assert r.exit_code == 2 and "letters, digits" in r.stderr and "--as" in r.stderr
+    assert cli.json("user", "list", "--all") == []
+    cli("--as", "alice", "customer", "add", "X", ok=True)
+    users = cli.json("user", "list")
+    assert [(u["handle"], u["role"]) for u in users] == [("alice", "admin")]
+    assert owners(cli) == [("X", "alice")]
+
+
+def test_known_as_acts_as_that_user(cli):
+    cli("user", "add", "alice", ok=True)
+    cli("--as", "alice", "customer", "add", "Mine", ok=True)
+    assert owners(cli) == [("Mine", "alice")]
+    assert cli.json("history", "customer", "1")[0]["user"] == "alice"
+
+
+# 3. databases crm must not create or take over --------------------------------------------------
+
+def test_db_in_a_missing_directory_is_not_created(cli, tmp_path):
+    target = tmp_path / "typo" / "dir" / "x.db"
+    r = cli("--db", str(target), "customer", "list")
+    assert r.exit_code == 2 and "does not exist" in r.stderr and r.stderr.count("\n") == 1
+    assert not (tmp_path / "typo").exists()
+
+
+def test_default_database_directory_is_created(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("CRM_DB", raising=False)
+    monkeypatch.delenv("CRM_DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    cli("customer", "add", "Acme", ok=True)
+    path = cli("db", "path", ok=True).stdout.strip()
+    assert os.path.isfile(path) and path.startswith(str(tmp_path))
+
+
+def test_another_applications_sqlite_file_is_refused_untouched(cli, tmp_path):
+    other = tmp_path / "other-app.sqlite"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.execute("INSERT INTO notes (body) VALUES ('keep me')")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    for args in (["customer", "list"], ["customer", "add", "X"], ["db", "upgrade"]):
+        r = cli("--db", str(other), *args)
+        assert r.exit_code == 2 and "not a crm database" in r.stderr and "notes" in r.stderr
+        assert r.stderr.count("\n") == 1
+    assert other.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("other")) == ["other-app.sqlite"]
+
+
+def test_a_file_that_is_not_sqlite_is_refused_untouched(cli, tmp_path):
+    other = tmp_path / "notes.db"
+    other.write_text("just text\n")
+    r = cli("--db", str(other), "customer", "list")
+    assert r.exit_code == 2 and "not a crm database" in r.stderr
+    assert other.read_text() == "just text\n"
+
+
+def test_another_applications_postgresql_database_is_refused(crm_env, cli, monkeypatch):
+    if "CRM_DATABASE_URL" not in crm_env:
+        pytest.skip("PostgreSQL only")
+    from sqlalchemy import create_engine, inspect
+
+    from crm_cli.core import db
+
+    url = crm_env["CRM_DATABASE_URL"]
+    engine = create_engine(url)
+    with engine.begin() as conn:  # the fixture's database is crm's; make it another app's
+        names = inspect(conn).get_table_names()
+        conn.exec_driver_sql("DROP TABLE " + ", ".join(f'"{n}"' for n in names) + " CASCADE")
+        conn.exec_driver_sql("CREATE TABLE notes (id integer PRIMARY KEY, body text)")
+    db.dispose_all()
+    r = cli("customer", "list")
+    assert r.exit_code == 2 and "not a crm database" in r.stderr and "notes" in r.stderr
+    with engine.connect() as conn:
+        assert inspect(conn).get_table_names() == ["notes"]
+    engine.dispose()
