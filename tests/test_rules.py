@@ -177,3 +177,88 @@ def test_another_applications_postgresql_database_is_refused(crm_env, cli, monke
     with engine.connect() as conn:
         assert inspect(conn).get_table_names() == ["notes"]
     engine.dispose()
+
+
+# 4. records of trashed parents are out of reminders, agendas and reports until restored --------
+
+NOW = ("--now", "2026-11-23T09:00")
+
+
+def _subjects(rows):
+    return sorted(r["subject"] for r in rows)
+
+
+def _reminded(cli):
+    groups = cli.json(*NOW, "remind", "--owner", "all", "--days", "7")
+    return sorted(i["subject"] for g in groups for key in ("overdue", "today", "upcoming") for i in g[key])
+
+
+def test_activities_of_a_trashed_customer_are_out_until_restored(cli):
+    cli("customer", "add", "Acme", ok=True)
+    cli("customer", "add", "Beta", ok=True)
+    act = ("activity", "add", "--due")
+    cli(*NOW, *act, "2026-11-20 10:00", "Call Beta", "--customer", "Beta", ok=True)       # overdue
+    cli(*NOW, *act, "today 15:00", "Visit Beta", "--customer", "Beta", ok=True)            # today
+    cli(*NOW, *act, "today 16:00", "Visit Acme", "--customer", "Acme", ok=True)            # today
+    everything = ["Call Beta", "Visit Acme", "Visit Beta"]
+    assert _reminded(cli) == everything
+    cli("customer", "delete", "Beta", "--yes", ok=True)
+    assert _reminded(cli) == ["Visit Acme"]
+    assert _subjects(cli.json(*NOW, "agenda", "--owner", "all")) == ["Visit Acme"]
+    assert _subjects(cli.json(*NOW, "activity", "list")) == ["Visit Acme"]
+    assert _subjects(cli.json(*NOW, "activity", "list", "--status", "all")) == ["Visit Acme"]
+    report = cli.json(*NOW, "report", "activity")
+    assert [(r["key"], r["total"], r["overdue"]) for r in report] == [("tester", 1, 0)]
+    cli("trash", "restore", "customer", "2", ok=True)
+    assert _reminded(cli) == everything
+    assert _subjects(cli.json(*NOW, "agenda", "--owner", "all")) == everything
+    report = cli.json(*NOW, "report", "activity")
+    assert [(r["key"], r["total"], r["overdue"]) for r in report] == [("tester", 3, 1)]
+
+
+def test_activities_of_a_trashed_lead_contact_or_opportunity_are_out(cli):
+    cli("customer", "add", "Acme", ok=True)
+    cli("contact", "add", "Jane", "--customer", "Acme", ok=True)
+    cli("lead", "add", "Wang", "--company", "X", ok=True)
+    cli("opp", "add", "Deal", "-c", "Acme", "--amount", "100", ok=True)
+    act = ("activity", "add", "--due", "2026-11-20 10:00")
+    cli(*NOW, *act, "About Jane", "--contact", "Jane", ok=True)
+    cli(*NOW, *act, "About Wang", "--lead", "Wang", ok=True)
+    cli(*NOW, *act, "About Deal", "--opp", "Deal", ok=True)
+    cli(*NOW, *act, "Alone", ok=True)
+    assert _reminded(cli) == ["About Deal", "About Jane", "About Wang", "Alone"]
+    cli("contact", "delete", "Jane", "--yes", ok=True)
+    cli("lead", "delete", "Wang", "--yes", ok=True)
+    cli("opp", "delete", "Deal", "--yes", ok=True)
+    assert _reminded(cli) == ["Alone"]
+    assert _subjects(cli.json(*NOW, "agenda", "--owner", "all")) == ["Alone"]
+    assert _subjects(cli.json(*NOW, "activity", "list", "--overdue")) == ["Alone"]
+    cli("trash", "restore", "lead", "1", ok=True)
+    assert _reminded(cli) == ["About Wang", "Alone"]
+
+
+# 5. a currency without an exchange rate: its amounts stay apart, with a warning -----------------
+
+def test_forecast_in_one_currency_keeps_a_currency_without_rate_apart(cli):
+    cli("customer", "add", "Acme", ok=True)
+    cli("opp", "add", "A", "-c", "Acme", "--amount", "1000", "--close", "2026-12-10", ok=True)
+    cli("opp", "add", "B", "-c", "Acme", "--amount", "EUR 50", "--close", "2026-12-11", ok=True)
+    cli("currency", "rate", "USD", "7", ok=True)
+    cli("opp", "add", "C", "-c", "Acme", "--amount", "USD 10", "--close", "2026-12-12", ok=True)
+    r = cli(*NOW, "report", "forecast", "--currency", "CNY", "--format", "json")
+    assert r.exit_code == 0
+    assert "no exchange rate to CNY for EUR: EUR 50.00 left out" in r.stderr and r.stderr.count("\n") == 1
+    rows = [(x["period"], x["currency"], x["open"], x["pipeline"]) for x in json.loads(r.stdout)]
+    assert rows == [("2026-12", "CNY", 2, "1070.00"), ("2026-12", "EUR", 1, "50.00")]
+
+
+def test_winloss_with_a_currency_without_rate_leaves_it_out_of_the_average(cli):
+    cli("customer", "add", "Acme", ok=True)
+    cli("opp", "add", "A", "-c", "Acme", "--amount", "1000", ok=True)
+    cli("opp", "add", "B", "-c", "Acme", "--amount", "EUR 50", ok=True)
+    cli("opp", "win", "A", ok=True)
+    cli("opp", "win", "B", ok=True)
+    r = cli("report", "winloss", "--section", "summary", "--format", "json")
+    assert r.exit_code == 0 and "no exchange rate to CNY for EUR" in r.stderr
+    (s,) = json.loads(r.stdout)
+    assert (s["won"], s["avg_deal"], s["unconverted"]) == (2, "1000.00", {"EUR": "50.00"})

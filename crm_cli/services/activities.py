@@ -594,12 +594,33 @@ def week_bounds(d: date) -> tuple[date, date]:
     return start, start + timedelta(days=7)
 
 
+def parents_not_trashed(*columns):
+    """SQL: none of the records these foreign-key columns point at is in the trash (a NULL link is
+    fine). Each parent is checked through its own alias, so a query that already joins the parent
+    table (for its name) is not correlated with it."""
+    from sqlalchemy import true
+
+    conds = []
+    for col in columns:
+        (fk,) = col.foreign_keys
+        parent = fk.column.table.alias()
+        conds.append(~select(parent.c.id).where(parent.c.id == col, parent.c.deleted_at.is_not(None)).exists())
+    return and_(true(), *conds)
+
+
+def live_parents():
+    """An activity is out of listings, agendas, reminders and reports while its customer, contact,
+    lead or opportunity is in the trash; it is back when that is restored."""
+    return parents_not_trashed(Activity.customer_id, Activity.contact_id, Activity.lead_id,
+                               Activity.opportunity_id)
+
+
 def query(*, now: datetime, owner_id=None, overdue=False, today_only=False, week=False, due_range=None,
           type_=None, status=None, customer_id=None, opp_id=None):
     q = select(Activity, User.handle, Customer.name) \
         .outerjoin(User, User.id == Activity.owner_id) \
         .outerjoin(Customer, Customer.id == Activity.customer_id) \
-        .where(Activity.deleted_at.is_(None))
+        .where(Activity.deleted_at.is_(None), live_parents())
     if owner_id is not None:
         q = q.where(Activity.owner_id == owner_id)
     if status in (None, "open"):
@@ -684,7 +705,7 @@ def agenda(session, *, now: datetime, owner_id, start: date, days: int) -> tuple
     """(overdue before the window when it includes today, activities in the window) — cancelled left out."""
     lo, hi = day_start(start), day_start(start + timedelta(days=days))
     base = select(Activity, User.handle, Customer.name).outerjoin(User, User.id == Activity.owner_id) \
-        .outerjoin(Customer, Customer.id == Activity.customer_id).where(Activity.deleted_at.is_(None))
+        .outerjoin(Customer, Customer.id == Activity.customer_id).where(Activity.deleted_at.is_(None), live_parents())
     if owner_id is not None:
         base = base.where(Activity.owner_id == owner_id)
     rows = session.execute(base.where(Activity.due_at >= lo, Activity.due_at < hi,
