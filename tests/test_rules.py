@@ -262,3 +262,35 @@ def test_winloss_with_a_currency_without_rate_leaves_it_out_of_the_average(cli):
     assert r.exit_code == 0 and "no exchange rate to CNY for EUR" in r.stderr
     (s,) = json.loads(r.stdout)
     assert (s["won"], s["avg_deal"], s["unconverted"]) == (2, "1000.00", {"EUR": "50.00"})
+
+
+# 6. snooze: a bare number is not a date, and never earlier than the due time ---------------------
+
+def _due(cli, aid):
+    return cli.json(*NOW, "activity", "show", str(aid))["due"]
+
+
+@pytest.mark.parametrize("by", ["2", "1.5", "+2", "0"])
+def test_snooze_refuses_a_bare_number(cli, by):
+    aid = cli.id(*NOW, "activity", "add", "Call", "--due", "2026-11-25 10:00")
+    r = cli(*NOW, "activity", "snooze", str(aid), by)
+    assert r.exit_code == 2 and "bare number" in r.stderr and "+2d" in r.stderr and r.stderr.count("\n") == 1
+    assert _due(cli, aid) == "2026-11-25T10:00:00+08:00"
+
+
+@pytest.mark.parametrize("by", ["yesterday", "2026-11-24", "today 17:00", "2026-11-25 10:00", "--", ])
+def test_snooze_never_moves_earlier(cli, by):
+    aid = cli.id(*NOW, "activity", "add", "Call", "--due", "2026-11-25 10:00")
+    args = ["--", "-2d"] if by == "--" else [by]
+    r = cli(*NOW, "activity", "snooze", str(aid), *args)
+    assert r.exit_code == 2 and "not later than" in r.stderr and "reschedule" in r.stderr
+    assert r.stderr.count("\n") == 1
+    assert _due(cli, aid) == "2026-11-25T10:00:00+08:00"
+
+
+def test_snooze_plus_days_and_later_dates_still_work(cli):
+    aid = cli.id(*NOW, "activity", "add", "Call", "--due", "2026-11-25 10:00")
+    cli(*NOW, "activity", "snooze", str(aid), "+2d", ok=True)
+    assert _due(cli, aid) == "2026-11-27T10:00:00+08:00"
+    cli(*NOW, "activity", "snooze", str(aid), "2026-11-28 9:00", ok=True)
+    assert _due(cli, aid) == "2026-11-28T09:00:00+08:00"
