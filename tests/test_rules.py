@@ -294,3 +294,31 @@ def test_snooze_plus_days_and_later_dates_still_work(cli):
     assert _due(cli, aid) == "2026-11-27T10:00:00+08:00"
     cli(*NOW, "activity", "snooze", str(aid), "2026-11-28 9:00", ok=True)
     assert _due(cli, aid) == "2026-11-28T09:00:00+08:00"
+
+
+def test_transfer_of_more_than_five_records_asks_on_a_terminal(cli, monkeypatch):
+    import questionary
+
+    from crm_cli.core import context
+
+    cli("user", "add", "bob", ok=True)
+    for i in range(6):
+        cli("customer", "add", f"C{i}", ok=True)
+    asked = []
+
+    class Answer:
+        def __init__(self, value):
+            self.value = value
+
+        def ask(self):
+            return self.value
+
+    monkeypatch.setattr(context, "interactive", lambda: True)
+    monkeypatch.setattr(questionary, "confirm", lambda q, default=False: asked.append(q) or Answer(False))
+    r = cli("customer", "transfer", "--from", "tester", "--to", "bob")
+    assert r.exit_code == 2 and "cancelled" in r.stderr
+    assert {o for _, o in owners(cli)} == {"tester"}
+    monkeypatch.setattr(questionary, "confirm", lambda q, default=False: asked.append(q) or Answer(True))
+    cli("customer", "transfer", "--from", "tester", "--to", "bob", ok=True)
+    assert asked == ["Transfer 6 records from tester to bob?"] * 2
+    assert {o for _, o in owners(cli)} == {"bob"}
