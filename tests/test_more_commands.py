@@ -134,11 +134,12 @@ def test_user_inactive_active_and_deactivate(cli):
     cli("user", "add", "alice", ok=True)
     cli("user", "add", "bob", ok=True)
     cli("user", "edit", "alice", "--inactive", ok=True)
-    assert [u["handle"] for u in cli.json("user", "list")] == ["bob"]
+    assert [u["handle"] for u in cli.json("user", "list")] == ["bob", "tester"]  # tester: the first user, you
     cli("user", "edit", "alice", "--active", "--name", "Alice A", ok=True)
-    assert [(u["handle"], u["name"]) for u in cli.json("user", "list")] == [("alice", "Alice A"), ("bob", "bob")]
+    assert [(u["handle"], u["name"]) for u in cli.json("user", "list")] == [("alice", "Alice A"), ("bob", "bob"),
+                                                                           ("tester", "tester")]
     r = cli("user", "deactivate", "bob", ok=True)
     assert r.stderr == ("deactivated user bob; move their records with "
                         "'crm customer transfer --from bob --to HANDLE'\n")
-    assert [(u["handle"], u["active"]) for u in cli.json("user", "list", "--all")] == [("alice", True),
-                                                                                      ("bob", False)]
+    assert [(u["handle"], u["active"]) for u in cli.json("user", "list", "--all")] == [
+        ("alice", True), ("bob", False), ("tester", True)]

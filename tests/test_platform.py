@@ -99,6 +99,7 @@ def test_config_currency_used_when_env_unset(cli, monkeypatch):
 
 
 def test_identity_as_and_owner_me(cli):
+    cli("user", "add", "alice", ok=True)
     cli("--as", "alice", "customer", "add", "Mine", ok=True)
     cli("customer", "add", "Yours", ok=True)
     assert [c["name"] for c in cli.json("--as", "alice", "customer", "list", "--owner", "me")] == ["Mine"]
@@ -122,11 +123,13 @@ def test_users(cli, run):
     r = cli("user", "add", "bad handle")
     assert r.exit_code == 2
     cli("user", "deactivate", "alice", ok=True)
-    assert cli.json("user", "list") == []
+    # the one who added alice to the new database (CRM_USER=tester) was registered first, as an admin
+    assert [(u["handle"], u["role"]) for u in cli.json("user", "list")] == [("tester", "admin")]
     users = cli.json("user", "list", "--all")
     assert users[0]["handle"] == "alice" and users[0]["active"] is False and users[0]["role"] == "manager"
     p = run("user", "list", "--all")
-    assert p.returncode == 0 and p.stdout == "1\talice\tAlice Wang\t\tmanager\teast\tfalse\n"
+    assert p.returncode == 0 and p.stdout == ("2\talice\tAlice Wang\t\tmanager\teast\tfalse\n"
+                                              "1\ttester\ttester\t\tadmin\t\ttrue\n")
 
 
 def test_trash_restore_purge(cli):

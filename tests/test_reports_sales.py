@@ -1,3 +1,5 @@
+import json
+
 NOW = ("--now", "2026-11-23T09:00")
 
 
@@ -42,14 +44,22 @@ def test_funnel_numbers(cli):
     assert [(x["stage"], x["count"]) for x in period if x["count"]] == [("Prospecting", 1), ("Won", 1), ("Lost", 1)]
 
 
-def test_funnel_multi_currency_needs_rate(cli):
+def test_funnel_multi_currency_without_rate_keeps_those_amounts_apart(cli):
     _data(cli)
     cli("opp", "add", "G", "-c", "Acme", "--amount", "USD 1000", "-q", ok=True)
-    r = cli("report", "funnel")
-    assert r.exit_code == 2 and "no exchange rate from USD to CNY" in r.stderr and r.stdout == ""
+    r = cli("report", "funnel", "--format", "json")
+    assert r.exit_code == 0
+    assert r.stderr == ("crm: warning: no exchange rate to CNY for USD: USD 1000.00 left out of the CNY amounts "
+                        "and shown apart (set a rate with 'crm currency rate USD RATE --base CNY')\n")
+    rows = json.loads(r.stdout)
+    # G counts in Prospecting; its 1000 USD is not in the CNY amount, but listed apart
+    assert (rows[0]["count"], rows[0]["amount"], rows[0]["unconverted"]) == (2, "100000.00", {"USD": "1000.00"})
+    assert all(x["unconverted"] == {} for x in rows[1:])
     cli("currency", "rate", "USD", "7", ok=True)
-    rows = cli.json("report", "funnel")
-    assert rows[0]["amount"] == "107000.00" and rows[0]["count"] == 2
+    r = cli("report", "funnel", "--format", "json", ok=True)
+    rows = json.loads(r.stdout)
+    assert r.stderr == ""
+    assert rows[0]["amount"] == "107000.00" and rows[0]["count"] == 2 and rows[0]["unconverted"] == {}
 
 
 def test_forecast_by_month_and_quarter(cli):

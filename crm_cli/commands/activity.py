@@ -151,7 +151,7 @@ def edit(
     with db.session_scope() as s:
         a = activities.get(s, ref)
         links = _links(s, customer, contact, lead, opp)
-        own = identity.user_ref(s, owner) if owner else None
+        own = identity.user_ref(s, owner, default_me=False)
         custom = customfields.parse_sets(s, "activity", set_, a.custom) if set_ else None
         activities.edit(s, a, data, series=series, due=due, links=links, owner=own, cost=money, repeat=repeat,
                         until=until, count=count, custom=custom)
@@ -221,9 +221,12 @@ def cancel(ref: Ref,
 
 @app.command("snooze")
 def snooze(ref: Ref,
-           by: Annotated[Optional[str], typer.Argument(help="A duration (2h, 1d, 1w; default 1d) or a date "
-                                                       "('monday 9am').")] = None) -> None:
-    """Push an activity later: by a duration from its due time (or from now if overdue), or to a date."""
+           by: Annotated[Optional[str], typer.Argument(help="A duration (2h, 1d, +2d, 1w; default 1d) or a date "
+                                                       "('monday 9am'). A bare number such as 2 is refused: "
+                                                       "write 2d or 2h.")] = None) -> None:
+    """Push an activity later: by a duration from its due time (or from now if overdue), or to a date.
+
+    Never earlier than its current due time (use reschedule for that)."""
     from crm_cli.core import context, db
     from crm_cli.core.output import info
     from crm_cli.services import activities

@@ -218,7 +218,7 @@ def assign(refs: Annotated[List[str], typer.Argument(help="Customers (ids or nam
     from crm_cli.services import customers, identity, resolve
 
     with db.session_scope() as s:
-        user = identity.user_ref(s, to)
+        user = identity.user_ref(s, to, option="--to")
         customers.assign(s, [resolve.get(s, customers.Customer, ref) for ref in refs], user)
         info(f"assigned {len(refs)} customer(s) to {user.handle}")
 
@@ -226,15 +226,23 @@ def assign(refs: Annotated[List[str], typer.Argument(help="Customers (ids or nam
 @app.command("transfer")
 def transfer(src: Annotated[str, typer.Option("--from", help="The rep who is leaving.")],
              dst: Annotated[str, typer.Option("--to", help="The rep who takes over.")],
+             yes: YesOpt = False,
              fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
-    """Move a rep's customers and open records to another rep, in one transaction."""
-    from crm_cli.core import context, db
+    """Move a rep's customers and open records to another rep, in one transaction.
+
+    Moving more than 5 records asks first on a terminal, and needs --yes otherwise."""
+    from crm_cli.core import context, db, prompts
     from crm_cli.core.output import emit
     from crm_cli.services import customers, identity
 
     with db.session_scope() as s:
-        a, b = identity.user_ref(s, src), identity.user_ref(s, dst)
+        a, b = identity.user_ref(s, src, option="--from"), identity.user_ref(s, dst, option="--to")
         counts = customers.transfer(s, a, b, context.now())
+        moved = sum(counts.values())
+        if moved > 5 and not yes:
+            s.rollback()  # ask holding no locks; after a yes the transfer is done again
+            prompts.confirm(f"Transfer {moved} records from {a.handle} to {b.handle}?", yes)
+            counts = customers.transfer(s, a, b, context.now())
     emit([{"entity": k, "moved": v} for k, v in counts.items()],
          [Col("entity", "Record"), Col("moved", "Moved", "right")], fmt, as_json)
 

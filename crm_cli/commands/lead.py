@@ -136,7 +136,7 @@ def edit(
     with db.session_scope() as s:
         lead = resolve.get(s, leads.Lead, ref)
         custom = customfields.parse_sets(s, "lead", set_, lead.custom) if set_ else None
-        own = identity.user_ref(s, owner) if owner else None
+        own = identity.user_ref(s, owner, default_me=False)
         leads.edit(s, lead, data, custom=custom, owner=own, force=force)
         info(f"updated lead {lead.id}: {lead.name}")
 
@@ -183,14 +183,14 @@ def assign(
         raise UsageError("name the leads, or select them with a filter",
                          "e.g. --unassigned, --status new, --campaign X, --batch N")
     with db.session_scope() as s:
-        handles = [h.strip() for h in (round_robin or to).split(",") if h.strip()]
-        users = [identity.user_ref(s, h) for h in handles]
+        handles = (round_robin or to).split(",")  # an empty entry is an error, not skipped
+        users = [identity.user_ref(s, h, option="--round-robin" if round_robin else "--to") for h in handles]
         if refs:
             chosen = [resolve.get(s, leads.Lead, r) for r in refs]
         else:
-            chosen = leads.select_for_assign(s, owner_id=identity.owner_filter(s, owner) if owner else None,
-                                             status=status, source=source, campaign=campaign, region=region,
-                                             batch=batch, unassigned=unassigned)
+            chosen = leads.select_for_assign(s, owner_id=identity.owner_filter(s, owner), status=status,
+                                             source=source, campaign=campaign, region=region, batch=batch,
+                                             unassigned=unassigned)
         counts = leads.assign(s, chosen, users)
         info(f"assigned {len(chosen)} lead(s)")
     emit([{"owner": h, "leads": n} for h, n in counts.items()],
@@ -248,7 +248,7 @@ def convert(
     with db.session_scope() as s:
         lead = resolve.get(s, leads.Lead, ref)
         cust = resolve.get(s, customers.Customer, customer) if customer else None
-        own = identity.user_ref(s, owner) if owner else None
+        own = identity.user_ref(s, owner, default_me=False)
         def ask(c, why):
             return prompts.ask_yes_no(f"Customer {c.id} '{c.name}' matches this lead ({why}). "
                                       "Attach the lead to it? (no = create a new customer)")

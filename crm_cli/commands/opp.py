@@ -179,7 +179,7 @@ def edit(
     with db.session_scope() as s:
         opp = _opp(s, ref)
         cust = resolve.get(s, Customer, customer) if customer else None
-        own = identity.user_ref(s, owner) if owner else None
+        own = identity.user_ref(s, owner, default_me=False)
         custom = customfields.parse_sets(s, "opp", set_, opp.custom) if set_ else None
         opportunities.edit(s, opp, data, amount=money, customer=cust, owner=own, expected_close=expected,
                            clear_close=clear_close, custom=custom, reset_probability=stage_probability)

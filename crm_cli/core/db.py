@@ -7,12 +7,13 @@ platformdirs user data dir. A new or older database is upgraded automatically on
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from crm_cli.core import context
-from crm_cli.core.errors import CrmError
+from crm_cli.core.errors import CrmError, UsageError
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
@@ -35,9 +36,14 @@ def database_url() -> str:
     url = config.load().get("database_url")
     if url:
         return str(url)
+    return _path_url(str(default_path()))
+
+
+def default_path() -> Path:
+    """crm.db in the platformdirs user data dir, the one directory crm creates when missing."""
     from platformdirs import user_data_dir
 
-    return _path_url(str(Path(user_data_dir("crm", appauthor=False)) / "crm.db"))
+    return Path(user_data_dir("crm", appauthor=False)) / "crm.db"
 
 
 def _path_url(path: str) -> str:
@@ -61,10 +67,62 @@ def head_revision() -> str:
     return names[-1]
 
 
+def _not_crm(where: str, why: str) -> CrmError:
+    return UsageError(f"{where} is not a crm database ({why}); nothing was changed",
+                      "choose another with --db / CRM_DB / CRM_DATABASE_URL")
+
+
+def _is_crm_revision(revision: str | None) -> bool:
+    """Our revisions are named after their files (0001_foundation); a newer crm's are too."""
+    return revision is None or re.fullmatch(r"[0-9]{4}_[A-Za-z0-9_]+", revision) is not None
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """An existing non-empty file must be a crm database: read it with a read-only connection
+    (no WAL switch, no journal), before crm's engine touches it."""
+    import sqlite3
+
+    if path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(path.as_uri() + "?mode=ro", uri=True, timeout=30)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            revision = None
+            if "alembic_version" in tables:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return  # busy or unreadable: the engine reports it as a database error
+    except sqlite3.DatabaseError:
+        raise _not_crm(str(path), "not an SQLite file") from None
+    _check_tables(str(path), tables, revision)
+
+
+def _check_tables(where: str, tables: set[str], revision: str | None) -> None:
+    if "alembic_version" not in tables:
+        if tables:
+            shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+            raise _not_crm(where, f"it has other tables: {shown}")
+        return
+    if not _is_crm_revision(revision):
+        raise _not_crm(where, f"its schema revision '{str(revision)[:40]}' is not crm's")
+
+
 def _create_sqlite_file(url: str) -> None:
     path = Path(url[len("sqlite:///"):])
-    if str(path) in ("", ":memory:") or path.exists():
+    if str(path) in ("", ":memory:"):
         return
+    if path.exists():
+        if path.is_file():
+            _check_sqlite_file(path)
+        return
+    if not path.parent.is_dir():
+        if path.parent != default_path().parent.expanduser().resolve():  # crm.db, demo.db
+            raise UsageError(f"cannot create the database {path}: the directory {path.parent} does not exist",
+                             "create it first, or choose another with --db / CRM_DB")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
@@ -137,11 +195,23 @@ def ensure_schema(engine) -> None:
     head = head_revision()
     if current == head:
         return
+    _refuse_foreign(engine, current)
     known = sorted(p.stem for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
     if current is not None and current not in known:
         raise CrmError(f"the database is at schema revision {current}, newer than this crm knows",
                        "upgrade crm")
     upgrade(engine)
+
+
+def _refuse_foreign(engine, current: str | None) -> None:
+    """Before creating or upgrading: a database with other tables and no crm schema is not ours."""
+    from sqlalchemy import inspect
+
+    tables = set(inspect(engine).get_table_names())
+    if current is not None:
+        tables.add("alembic_version")
+    where = engine.url.database if engine.dialect.name == "sqlite" else engine.url.render_as_string(True)
+    _check_tables(str(where), tables, current)
 
 
 def alembic_config(engine):

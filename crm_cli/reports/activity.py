@@ -24,7 +24,7 @@ def activity_report(session, *, now: datetime, by: str = "owner", since: datetim
     from crm_cli.models import User
     from crm_cli.models.activity import Activity
     from crm_cli.core.money import Money
-    from crm_cli.services.activities import overdue_clause
+    from crm_cli.services.activities import live_parents, overdue_clause
 
     if by not in ("owner", "type"):
         raise ValidationError(f"--by must be owner or type, not '{by}'")
@@ -36,7 +36,7 @@ def activity_report(session, *, now: datetime, by: str = "owner", since: datetim
     def scoped(q):
         if by == "owner":
             q = q.outerjoin(User, User.id == Activity.owner_id)
-        q = q.where(Activity.deleted_at.is_(None))
+        q = q.where(Activity.deleted_at.is_(None), live_parents())
         if since is not None:
             q = q.where(func.coalesce(Activity.due_at, Activity.created_at) >= since)
         if owner_id is not None:

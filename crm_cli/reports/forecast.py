@@ -3,7 +3,9 @@
 Open opportunities count in the period of their expected close date ("unscheduled" without
 one); won ones in the period they closed. Committed = open opportunities whose probability is at
 least config `committed_probability` (80: the late stages). Frozen ones are left out.
-Without --currency each currency gets its own rows; with it everything is converted.
+Without --currency each currency gets its own rows; with it everything is converted, except
+amounts in a currency without an exchange rate: those keep their own rows (as without
+--currency), with a warning on stderr. Opportunities of a customer in the trash are left out.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from sqlalchemy import case, extract, func, select
 
 from crm_cli.models.opportunity import Opportunity
 from crm_cli.core.output import Col
+from crm_cli.reports import Conversion, live_opportunities
 
 COLUMNS = [Col("period", "Period"), Col("currency", "Cur"), Col("open", "Open", "right"),
            Col("pipeline", "Pipeline", "right"), Col("weighted", "Weighted", "right"),
@@ -20,6 +23,7 @@ COLUMNS = [Col("period", "Period"), Col("currency", "Cur"), Col("open", "Open", 
 
 
 def _filters(q, owner_id, pipeline_id):
+    q = q.where(live_opportunities())
     if owner_id is not None:
         q = q.where(Opportunity.owner_id == owner_id)
     if pipeline_id is not None:
@@ -65,13 +69,17 @@ def forecast(session, by: str = "month", owner_id=None, pipeline_id=None, curren
     from crm_cli.core import config
     from crm_cli.core.errors import ValidationError
     from crm_cli.core.money import Money, check_currency
-    from crm_cli.services.currency import Converter, weighted
+    from crm_cli.services.currency import weighted
 
     if by not in ("month", "quarter"):
         raise ValidationError(f"--by must be month or quarter, not '{by}'")
     committed = int(config.get("committed_probability"))
     target = check_currency(currency) if currency else None
-    conv = Converter(session) if target else None
+    conv = Conversion(session, target) if target else None
+
+    def converted(cur) -> bool:
+        return conv is not None and conv.convertible(cur)
+
     bounds = None
     if period:
         from crm_cli.services.opportunities import closing_range
@@ -90,21 +98,25 @@ def forecast(session, by: str = "month", owner_id=None, pipeline_id=None, curren
             if not (first < bounds[1] and after > bounds[0]):
                 return None
         sort, label = _key(y, m, by)
-        c = target or cur or "???"
+        c = target if converted(cur) else (cur or "???")
         return buckets.setdefault((sort, c), {"period": label, "currency": c, "open": 0, "pipeline": 0,
                                               "weighted": 0, "committed": 0, "won_count": 0, "won": 0})
 
-    def money(minor, cur):
+    def money(minor, cur, aside: bool = False):
         if minor is None:
             return 0
-        return conv.convert(int(minor), cur, target) if target else int(minor)
+        if converted(cur):
+            return conv.convert(minor, cur)
+        if conv is not None and aside:
+            conv.set_aside(minor, cur)
+        return int(minor)
 
     for r in session.execute(open_query(owner_id, pipeline_id, committed)).all():
         b = slot(r.y, r.m, r.currency)
         if b is None:
             continue
         b["open"] += int(r.n)
-        b["pipeline"] += money(r.amount, r.currency)
+        b["pipeline"] += money(r.amount, r.currency, aside=True)
         b["weighted"] += money(weighted(int(r.weighted)) if r.weighted is not None else None, r.currency)
         b["committed"] += money(r.committed, r.currency)
     for r in session.execute(won_query(owner_id, pipeline_id)).all():
@@ -112,7 +124,9 @@ def forecast(session, by: str = "month", owner_id=None, pipeline_id=None, curren
         if b is None:
             continue
         b["won_count"] += int(r.n)
-        b["won"] += money(r.amount, r.currency)
+        b["won"] += money(r.amount, r.currency, aside=True)
+    if conv is not None:
+        conv.warn("pipeline and won amounts")
     rows = []
     for (_, _c), b in sorted(buckets.items(), key=lambda kv: kv[0]):
         cur = b["currency"]

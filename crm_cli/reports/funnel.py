@@ -4,7 +4,10 @@ Conversion: an opportunity has *reached* an open stage when it sits in that stag
 open stage, or is won. conversion(stage) = reached(stage) / reached(previous open stage); for the
 won stage it is won / reached(last open stage). Lost opportunities count in their own row only.
 Share: the stage's part of the open opportunities (count), next to its quota (target share).
-Frozen opportunities are left out.
+Frozen opportunities are left out, and so are those of a customer in the trash.
+Amounts are converted to one currency (--currency, or the data's one currency, or the configured
+one); amounts in a currency without an exchange rate still count as opportunities, but their
+amounts stay apart, per stage in `unconverted` ({currency: amount}), with a warning on stderr.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from sqlalchemy import and_, func, or_, select
 
 from crm_cli.models.opportunity import Opportunity
 from crm_cli.core.output import Col
-from crm_cli.reports import percent
+from crm_cli.reports import Conversion, live_opportunities, percent
 
 COLUMNS = [Col("stage", "Stage"), Col("probability", "Prob %", "right"), Col("count", "Opps", "right"),
            Col("amount", "Amount", "right"), Col("weighted", "Weighted", "right"),
@@ -41,7 +44,7 @@ def aggregate_query(pipeline_id: int, owner_id: int | None = None, period: str |
                 func.sum(Opportunity.amount).label("amount"),
                 func.sum(Opportunity.amount * Opportunity.probability).label("weighted"))
          .where(Opportunity.pipeline_id == pipeline_id, Opportunity.deleted_at.is_(None),
-                Opportunity.status != "frozen")
+                Opportunity.status != "frozen", live_opportunities())
          .group_by(Opportunity.stage_id, Opportunity.currency))
     if owner_id is not None:
         q = q.where(Opportunity.owner_id == owner_id)
@@ -55,19 +58,25 @@ def funnel(session, pipeline, owner_id: int | None = None, period: str | None = 
            currency: str | None = None) -> tuple[list[dict], str]:
     from crm_cli.core.money import Money
     from crm_cli.services import pipelines
-    from crm_cli.services.currency import Converter, target_currency, weighted
+    from crm_cli.services.currency import target_currency, weighted
 
     stages = pipelines.stages_of(session, pipeline)
     groups = session.execute(aggregate_query(pipeline.id, owner_id, period)).all()
     target = target_currency({g.currency for g in groups if g.amount is not None}, currency)
-    conv = Converter(session)
-    per: dict[int, dict] = {s.id: {"count": 0, "amount": 0, "weighted": 0} for s in stages}
+    conv = Conversion(session, target)
+    per: dict[int, dict] = {s.id: {"count": 0, "amount": 0, "weighted": 0, "unconverted": {}} for s in stages}
     for g in groups:
-        slot = per.setdefault(g.stage_id, {"count": 0, "amount": 0, "weighted": 0})
+        slot = per.setdefault(g.stage_id, {"count": 0, "amount": 0, "weighted": 0, "unconverted": {}})
         slot["count"] += int(g.n)
-        if g.amount is not None:
-            slot["amount"] += conv.convert(int(g.amount), g.currency, target)
-            slot["weighted"] += conv.convert(weighted(int(g.weighted)), g.currency, target)
+        if g.amount is None:
+            continue
+        if conv.convertible(g.currency):
+            slot["amount"] += conv.convert(int(g.amount), g.currency)
+            slot["weighted"] += conv.convert(weighted(int(g.weighted)), g.currency)
+        else:
+            slot["unconverted"][g.currency] = slot["unconverted"].get(g.currency, 0) + int(g.amount)
+            conv.set_aside(g.amount, g.currency)
+    conv.warn("amounts")
     open_stages = [s for s in stages if s.kind == "open"]
     won_count = sum(per[s.id]["count"] for s in stages if s.kind == "won")
     open_total = sum(per[s.id]["count"] for s in open_stages)
@@ -92,7 +101,8 @@ def funnel(session, pipeline, owner_id: int | None = None, period: str | None = 
         rows.append({"stage": s.name, "kind": s.kind, "probability": s.probability, "count": p["count"],
                      "amount": Money(p["amount"], target), "weighted": Money(p["weighted"], target),
                      "conversion": conversion, "share": share, "quota": s.quota,
-                     "vs_quota": round(share - s.quota, 1) if share is not None and s.quota is not None else None})
+                     "vs_quota": round(share - s.quota, 1) if share is not None and s.quota is not None else None,
+                     "unconverted": {c: Money(v, c) for c, v in sorted(p["unconverted"].items())}})
     return rows, target
 
 

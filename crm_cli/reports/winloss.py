@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select
 from crm_cli.models import User
 from crm_cli.models.opportunity import Competitor, Opportunity, OpportunityCompetitor, Stage, StageChange
 from crm_cli.core.output import Col
-from crm_cli.reports import percent
+from crm_cli.reports import Conversion, live_opportunities, percent
 
 SECTIONS = ("summary", "owner", "source", "competitor", "lost_reason", "stage_time")
 COLUMNS = [Col("section", "Section"), Col("name", "Name"), Col("won", "Won", "right"), Col("lost", "Lost", "right"),
@@ -33,7 +33,7 @@ TITLES = {"summary": "Overall", "owner": "By owner", "source": "By source", "com
 
 
 def _base(q, since, owner_id, pipeline_id):
-    q = q.where(Opportunity.deleted_at.is_(None), Opportunity.status.in_(("won", "lost")))
+    q = q.where(Opportunity.deleted_at.is_(None), Opportunity.status.in_(("won", "lost")), live_opportunities())
     if since is not None:
         q = q.where(Opportunity.closed_on >= since)
     if owner_id is not None:
@@ -62,16 +62,20 @@ def _grouped(session, key, since, owner_id, pipeline_id, join=None, extra=None):
 
 
 def _fold(rows, conv, target, label=lambda k: k, extra_keys=()) -> dict:
-    """Merge per-currency group rows: counts add up, won amounts convert to `target`."""
+    """Merge per-currency group rows: counts add up, won amounts convert to `target`; those in a
+    currency without a rate stay out of the average deal, in `unconverted`."""
     out: dict = {}
     for r in rows:
         k = r.key
         g = out.setdefault(k, {"name": label(k), "won": 0, "lost": 0, "won_amount": 0, "won_priced": 0,
-                               "cycle_sum": 0, "cycle_n": 0, **{e: 0 for e in extra_keys}})
+                               "cycle_sum": 0, "cycle_n": 0, "unconverted": {}, **{e: 0 for e in extra_keys}})
         g["won"] += int(r.won or 0)
         g["lost"] += int(r.lost or 0)
-        g["won_amount"] += conv.convert(int(r.won_amount or 0), r.currency, target) if r.won_amount else 0
-        g["won_priced"] += int(r.won_priced or 0)
+        if r.won_amount and not conv.convertible(r.currency):
+            g["unconverted"][r.currency] = g["unconverted"].get(r.currency, 0) + int(r.won_amount)
+        else:
+            g["won_amount"] += conv.convert(int(r.won_amount or 0), r.currency) if r.won_amount else 0
+            g["won_priced"] += int(r.won_priced or 0)
         g["cycle_sum"] += int(r.cycle_sum or 0)
         g["cycle_n"] += int(r.cycle_n or 0)
         for e in extra_keys:
@@ -88,22 +92,26 @@ def _row(section, g, target) -> dict:
     return {"section": section, "name": g["name"], "won": g["won"], "lost": g["lost"],
             "win_rate": percent(g["won"], g["won"] + g["lost"]), "avg_deal": avg,
             "avg_cycle_days": round(g["cycle_sum"] / g["cycle_n"], 1) if g["cycle_n"] else None,
-            "share": None, "avg_days": None, "count": None, "lost_to": g.get("lost_to")}
+            "share": None, "avg_days": None, "count": None, "lost_to": g.get("lost_to"),
+            "unconverted": {c: Money(v, c) for c, v in sorted(g["unconverted"].items())}}
 
 
 def winloss(session, since=None, owner_id=None, pipeline_id=None, currency=None) -> list[dict]:
     from sqlalchemy import literal
 
-    from crm_cli.services.currency import Converter, target_currency
+    from crm_cli.services.currency import target_currency
 
     cur_rows = session.execute(_base(select(Opportunity.currency).distinct(), since, owner_id, pipeline_id)).all()
     target = target_currency({r.currency for r in cur_rows}, currency)
-    conv = Converter(session)
+    conv = Conversion(session, target)
     rows: list[dict] = []
     # summary
     total = _fold(_grouped(session, literal("all"), since, owner_id, pipeline_id), conv, target, lambda k: "all")
     for g in total.values():
         rows.append(_row("summary", g, target))
+        for cur, minor in g["unconverted"].items():
+            conv.set_aside(minor, cur)
+    conv.warn("won amounts (average deal)")
     # by owner
     by_owner = _fold(_grouped(session, Opportunity.owner_id, since, owner_id, pipeline_id), conv, target)
     handles = dict(session.execute(select(User.id, User.handle)).all())
@@ -134,7 +142,8 @@ def winloss(session, since=None, owner_id=None, pipeline_id=None, currency=None)
     for r in sorted(reasons, key=lambda r: (-int(r.n), str(r.lost_reason))):
         rows.append({"section": "lost_reason", "name": r.lost_reason or "(none)", "won": None, "lost": int(r.n),
                      "win_rate": None, "avg_deal": None, "avg_cycle_days": None,
-                     "share": percent(int(r.n), lost_total), "avg_days": None, "count": None, "lost_to": None})
+                     "share": percent(int(r.n), lost_total), "avg_days": None, "count": None, "lost_to": None,
+                     "unconverted": {}})
     # average time in each stage (stages the closed opportunities have left)
     q = (select(StageChange.stage_id, func.count().label("n"), func.avg(StageChange.seconds).label("avg"))
          .join(Opportunity, Opportunity.id == StageChange.opportunity_id)
@@ -146,5 +155,6 @@ def winloss(session, since=None, owner_id=None, pipeline_id=None, currency=None)
     for r in sorted(stage_rows, key=lambda r: (stages[r.stage_id].pipeline_id, stages[r.stage_id].position)):
         rows.append({"section": "stage_time", "name": stages[r.stage_id].name, "won": None, "lost": None,
                      "win_rate": None, "avg_deal": None, "avg_cycle_days": None, "share": None,
-                     "avg_days": round(float(r.avg) / 86400, 1), "count": int(r.n), "lost_to": None})
+                     "avg_days": round(float(r.avg) / 86400, 1), "count": int(r.n), "lost_to": None,
+                     "unconverted": {}})
     return rows

@@ -8,11 +8,25 @@ def _attach_audit(session) -> None:
     audit.attach(session)
 
 
+def _check_actor(session, _ctx, _instances) -> None:
+    from crm_cli.services import identity
+
+    identity.check_actor(session)
+
+
+def _attach_identity(session) -> None:
+    from sqlalchemy import event
+
+    event.listen(session, "before_flush", _check_actor)
+
+
 def _register() -> None:
     from crm_cli.core import db
 
     if _attach_audit not in db.session_hooks:
         db.session_hooks.append(_attach_audit)
+    if _attach_identity not in db.session_hooks:
+        db.session_hooks.append(_attach_identity)
 
 
 _register()

@@ -546,19 +546,34 @@ def cancel(session, a: Activity, series: bool = False) -> Activity | None:
     return spawn_next(session, a)
 
 
+SNOOZE_FORMS = "e.g. +2d, 2h, 1w, or a date such as 'monday 9am'"
+
+
 def snooze(session, a: Activity, how: str | None, now: datetime) -> Activity:
-    """Push the due time by a duration ('2h', '1d', '1w'; from the due time, or from now when that is
-    already past) or to a date expression ('monday 9am')."""
+    """Push the due time by a duration ('2h', '1d', '+2d', '1w'; from the due time, or from now when
+    that is already past) or to a date expression ('monday 9am'). A bare number is refused (2 is
+    neither a day of the month nor a number of days: write 2d or 2h), and so is any time earlier
+    than the current due time (that is `reschedule`)."""
     from crm_cli.core.dates import _shift, parse_duration, to_local
 
     _need_open(a, "snooze")
     how = (how or "1d").strip()
+    if re.fullmatch(r"[+-]?\s*\d+(?:[.,]\d*)?|[+-]?[.,]\d+", how):
+        raise ValidationError(f"snooze: '{how[:40]}' is a bare number; give a unit or a date", SNOOZE_FORMS)
     try:
-        delta = parse_duration(how, option="snooze")
+        delta = parse_duration(how[1:] if how.startswith("+") else how, option="snooze")
     except ValidationError:
         delta = None
     if delta is None:
-        a.due_at, a.all_day, a.timezone = parse_due(how, option="snooze")
+        due_at, all_day, tz = parse_due(how, option="snooze")
+        if a.due_at is not None and due_at <= a.due_at:
+            from crm_cli.core.dates import human
+
+            shown = human(to_local(due_at).date() if all_day else due_at)
+            raise ValidationError(f"snooze: '{how[:40]}' ({shown}) is not later than the activity's due time "
+                                  f"({human(local_due(a))})",
+                                  "snooze moves an activity later; to move it earlier use 'crm activity reschedule'")
+        a.due_at, a.all_day, a.timezone = due_at, all_day, tz
         return a
     if delta <= timedelta(0):
         raise ValidationError(f"snooze: '{how}' is not a step forward")
@@ -599,12 +614,33 @@ def week_bounds(d: date) -> tuple[date, date]:
     return start, start + timedelta(days=7)
 
 
+def parents_not_trashed(*columns):
+    """SQL: none of the records these foreign-key columns point at is in the trash (a NULL link is
+    fine). Each parent is checked through its own alias, so a query that already joins the parent
+    table (for its name) is not correlated with it."""
+    from sqlalchemy import true
+
+    conds = []
+    for col in columns:
+        (fk,) = col.foreign_keys
+        parent = fk.column.table.alias()
+        conds.append(~select(parent.c.id).where(parent.c.id == col, parent.c.deleted_at.is_not(None)).exists())
+    return and_(true(), *conds)
+
+
+def live_parents():
+    """An activity is out of listings, agendas, reminders and reports while its customer, contact,
+    lead or opportunity is in the trash; it is back when that is restored."""
+    return parents_not_trashed(Activity.customer_id, Activity.contact_id, Activity.lead_id,
+                               Activity.opportunity_id)
+
+
 def query(*, now: datetime, owner_id=None, overdue=False, today_only=False, week=False, due_range=None,
           type_=None, status=None, customer_id=None, opp_id=None):
     q = select(Activity, User.handle, Customer.name) \
         .outerjoin(User, User.id == Activity.owner_id) \
         .outerjoin(Customer, Customer.id == Activity.customer_id) \
-        .where(Activity.deleted_at.is_(None))
+        .where(Activity.deleted_at.is_(None), live_parents())
     if owner_id is not None:
         q = q.where(Activity.owner_id == owner_id)
     if status in (None, "open"):
@@ -710,7 +746,7 @@ def agenda(session, *, now: datetime, owner_id, start: date, days: int) -> tuple
     """(overdue before the window when it includes today, activities in the window) — cancelled left out."""
     lo, hi = day_start(start), day_start(start + timedelta(days=days))
     base = select(Activity, User.handle, Customer.name).outerjoin(User, User.id == Activity.owner_id) \
-        .outerjoin(Customer, Customer.id == Activity.customer_id).where(Activity.deleted_at.is_(None))
+        .outerjoin(Customer, Customer.id == Activity.customer_id).where(Activity.deleted_at.is_(None), live_parents())
     if owner_id is not None:
         base = base.where(Activity.owner_id == owner_id)
     rows = session.execute(base.where(Activity.due_at >= lo, Activity.due_at < hi,

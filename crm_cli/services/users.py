@@ -42,6 +42,12 @@ class UserIn(SQLModel):
 
 
 def add(session, data: UserIn) -> User:
+    """Add a user. In a database with no users yet, the one adding is registered first (as its
+    first user, an admin), so `crm user add alice` on a new database leaves you able to act."""
+    from crm_cli.services import identity
+
+    if session.execute(select(User.id).limit(1)).first() is None and identity.acting_handle() != data.handle:
+        identity.current_user(session)
     if session.execute(select(User).where(User.handle == data.handle)).scalar_one_or_none():
         raise Duplicate(f"user '{data.handle}' already exists", "choose another handle")
     u = User(**data.model_dump(exclude_none=True))
