@@ -60,8 +60,14 @@ def handle(exc: BaseException, debug: bool = False) -> int:
     """Print a one-line message for `exc` on stderr and return its exit code."""
     import sys
 
+    def _say(line: str) -> None:
+        # stored text echoed in a message must not drive the terminal: control characters escaped
+        from crm_cli.core.output import safe
+
+        print(safe(line, keep=""), file=sys.stderr)
+
     if isinstance(exc, CrmError):
-        print(f"crm: error: {exc}", file=sys.stderr)
+        _say(f"crm: error: {exc}")
         return exc.exit_code
     if isinstance(exc, BrokenPipeError):  # `crm lead list | head -1`: the reader has all it wanted
         import os
@@ -70,10 +76,10 @@ def handle(exc: BaseException, debug: bool = False) -> int:
         os.dup2(devnull, sys.stdout.fileno())  # and the final flush at exit must not fail either
         return OK
     if isinstance(exc, KeyboardInterrupt):
-        print("crm: interrupted; nothing was written", file=sys.stderr)
+        _say("crm: interrupted; nothing was written")
         return 130
     if isinstance(exc, OverflowError) or (isinstance(getattr(exc, "orig", None), OverflowError)):
-        print("crm: error: a number is out of range (too large); use a smaller value", file=sys.stderr)
+        _say("crm: error: a number is out of range (too large); use a smaller value")
         return USAGE
     name = type(exc).__name__
     module = type(exc).__module__ or ""
@@ -81,19 +87,18 @@ def handle(exc: BaseException, debug: bool = False) -> int:
         orig = getattr(exc, "orig", None)
         text = str(orig if orig is not None else exc).strip().splitlines()[0]
         if "out of range" in text:  # PostgreSQL's numeric range errors
-            print("crm: error: a number is out of range (too large); use a smaller value", file=sys.stderr)
+            _say("crm: error: a number is out of range (too large); use a smaller value")
             return USAGE
         if "database is locked" in text:
-            print("crm: error: the database is busy (locked by another crm); try again", file=sys.stderr)
+            _say("crm: error: the database is busy (locked by another crm); try again")
         elif name == "IntegrityError":
-            print(f"crm: error: the change conflicts with existing data: {text}", file=sys.stderr)
+            _say(f"crm: error: the change conflicts with existing data: {text}")
             return CONFLICT
         else:
-            print(f"crm: error: database: {text} (check --db / CRM_DATABASE_URL; --debug for details)",
-                  file=sys.stderr)
+            _say(f"crm: error: database: {text} (check --db / CRM_DATABASE_URL; --debug for details)")
         return ERROR
     if isinstance(exc, (OSError, UnicodeError)):
-        print(f"crm: error: {exc}", file=sys.stderr)
+        _say(f"crm: error: {exc}")
         return ERROR
-    print(f"crm: internal error: {name}: {exc} (rerun with --debug for a traceback)", file=sys.stderr)
+    _say(f"crm: internal error: {name}: {exc} (rerun with --debug for a traceback)")
     return ERROR
