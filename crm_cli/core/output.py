@@ -80,6 +80,14 @@ def safe(text: Any, keep: str = "\t\n") -> str:
     return _CONTROL.sub(_escape_char, text)
 
 
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _json(obj: Any, indent: int | None = None) -> str:
+    """json.dumps escapes C0 itself; DEL, C1 and bidi overrides become \\u escapes too (same JSON value)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False, indent=indent))
+
+
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
@@ -203,11 +211,11 @@ def emit(records: Iterable[dict], columns: list[Col] | None = None, fmt: Format 
     out = sys.stdout
     if fmt is Format.jsonl:
         for rec in records:
-            out.write(json.dumps(machine_value(rec), ensure_ascii=False) + "\n")
+            out.write(_json(machine_value(rec)) + "\n")
         return
     records = list(records)
     if fmt is Format.json:
-        out.write(json.dumps([machine_value(r) for r in records], ensure_ascii=False, indent=2) + "\n")
+        out.write(_json([machine_value(r) for r in records], indent=2) + "\n")
         return
     if columns is None:
         keys: list[str] = []
@@ -339,7 +347,7 @@ def emit_record(record: dict, fmt: Format | str | None = None, as_json: bool = F
         obj = dict(record)
         for name, rows, _cols in sections:
             obj[name] = rows
-        text = json.dumps(machine_value(obj), ensure_ascii=False, indent=2 if fmt is Format.json else None)
+        text = _json(machine_value(obj), indent=2 if fmt is Format.json else None)
         sys.stdout.write(text + "\n")
         return
     if fmt is Format.csv:
