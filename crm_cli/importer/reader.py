@@ -381,7 +381,7 @@ def open_table(path: str, encoding: str | None = None, delimiter: str | None = N
         head_text = codecs.getincrementaldecoder(enc)("replace").decode(sample[:8192])
     except LookupError:
         raise ValidationError(f"--encoding: unknown encoding '{encoding}'") from None
-    except UnicodeError as exc:  # e.g. utf-16 without a BOM
+    except UnicodeError:  # e.g. utf-16 without a BOM
         raise ValidationError(f"{name}: the bytes are not valid {enc}", "pass another --encoding, or none") from None
     head_text = head_text.lstrip("\ufeff")
     controls = sum(1 for ch in head_text if ord(ch) < 32 and ch not in "\t\r\n")
