@@ -105,3 +105,11 @@ def test_forced_utf16_without_bom_reads_little_endian(cli, tmp_path):
     assert r.exit_code == 0, r.stderr
     assert out["created"] == len(ROWS)
     assert cli.json("lead", "show", "1")["name"] == "王芳"
+
+
+def test_echoed_option_values_are_cut(cli, tmp_path):
+    f = _write(tmp_path, "a.csv", _csv(ROWS).encode("utf-8"))
+    for opt in ("--encoding", "--delimiter"):
+        r = cli("lead", "import", f, opt, "x\x1b[31m" + "y" * 10_000)
+        assert r.exit_code == 2 and r.stderr.count("\n") == 1
+        assert len(r.stderr) < 250 and "\x1b" not in r.stderr and "x\\x1b[31myyy" in r.stderr

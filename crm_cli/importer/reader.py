@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from crm_cli.core.errors import CrmError, ValidationError
+from crm_cli.core.output import shorten
 
 MAX_FIELD = 1 << 20  # 1 MiB: a bigger single field means this is not the file you think it is
 SAMPLE = 64 * 1024
@@ -372,7 +373,7 @@ def open_table(path: str, encoding: str | None = None, delimiter: str | None = N
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise ValidationError(f"--encoding: unknown encoding '{encoding}'",
+            raise ValidationError(f"--encoding: unknown encoding '{shorten(encoding)}'",
                                   "e.g. utf-8, gb18030, gbk, cp1252, utf-16") from None
         enc = _forced(encoding, sample, name)
     else:
@@ -380,7 +381,7 @@ def open_table(path: str, encoding: str | None = None, delimiter: str | None = N
     try:
         head_text = codecs.getincrementaldecoder(enc)("replace").decode(sample[:8192])
     except LookupError:
-        raise ValidationError(f"--encoding: unknown encoding '{encoding}'") from None
+        raise ValidationError(f"--encoding: unknown encoding '{shorten(encoding)}'") from None
     except UnicodeError:  # e.g. utf-16 without a BOM
         raise ValidationError(f"{name}: the bytes are not valid {enc}", "pass another --encoding, or none") from None
     head_text = head_text.lstrip("\ufeff")
@@ -392,7 +393,7 @@ def open_table(path: str, encoding: str | None = None, delimiter: str | None = N
         delim = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(delimiter.lower(),
                                                                                              delimiter)
         if len(delim) != 1:
-            raise ValidationError(f"--delimiter must be one character, not '{delimiter}'", "e.g. ';' or tab")
+            raise ValidationError(f"--delimiter must be one character, not '{shorten(delimiter)}'", "e.g. ';' or tab")
     else:
         delim = _sniff_delimiter(head_text)
     raw = fh if seekable else io.BufferedReader(_Chain(sample, fh), buffer_size=SAMPLE)
