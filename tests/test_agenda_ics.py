@@ -99,13 +99,19 @@ def test_ics_series_rrule_and_dst_timezone(cli, monkeypatch):
     assert "DTSTART;TZID=Europe/Berlin:20261019T090000" in lines
     assert "RECURRENCE-ID;TZID=Europe/Berlin:20261019T090000" in lines
     assert "DTSTART;TZID=Europe/Berlin:20261020T110000" in lines
-    # VTIMEZONE carries the real transitions, e.g. the end of summer time on 2026-10-25
-    i = lines.index("TZID:Europe/Berlin")
-    tz = lines[i:lines.index("END:VTIMEZONE", i)]
-    j = tz.index("DTSTART:20261025T030000")
-    assert tz[j - 1] == "BEGIN:STANDARD" and tz[j + 1:j + 4] == ["TZOFFSETFROM:+0200", "TZOFFSETTO:+0100",
-                                                                  "TZNAME:CET"]
-    assert "DTSTART:20260329T020000" in tz
+    # VTIMEZONE (icalendar's) carries the real transitions, e.g. the end of summer time on 2026-10-25
+    from datetime import datetime
+
+    import icalendar
+
+    cal = icalendar.Calendar.from_ical(r.stdout_bytes)
+    (vtz,) = cal.walk("VTIMEZONE")
+    assert vtz["TZID"] == "Europe/Berlin"
+    tz = vtz.to_tz(lookup_tzid=False)  # from the VTIMEZONE itself, not the tz database
+    assert datetime(2026, 10, 24, 12, tzinfo=tz).utcoffset().total_seconds() == 2 * 3600
+    assert datetime(2026, 10, 26, 12, tzinfo=tz).utcoffset().total_seconds() == 3600
+    assert datetime(2026, 3, 30, 12, tzinfo=tz).utcoffset().total_seconds() == 2 * 3600
+    assert datetime(2027, 1, 5, 12, tzinfo=tz).utcoffset().total_seconds() == 3600
 
 
 def test_agenda_owner_all_marks_owners_and_status(cli, run):

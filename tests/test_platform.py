@@ -62,7 +62,10 @@ def test_formats(cli):
     csv_out = cli("customer", "list", "--format", "csv", "--sort", "id", ok=True).stdout.splitlines()
     assert csv_out[1].startswith('1,"\'=HYPERLINK(""x"")"')
     md = cli("customer", "list", "--format", "markdown", "--sort", "id", ok=True).stdout.splitlines()
-    assert md[0].startswith("| ID | Name |") and "Acme\\|Pipe" in md[3]
+    # a GitHub pipe table (tabulate): columns padded, right-aligned numbers marked, pipes escaped
+    assert md[0].startswith("|   ID | Name            | Status   |")
+    assert md[1].startswith("|-----:|:----------------|:---------|")
+    assert md[3].startswith("|    2 | Acme\\|Pipe      | prospect |")
     jl = cli("customer", "list", "--format", "jsonl", ok=True).stdout.splitlines()
     assert len(jl) == 2 and json.loads(jl[0])["id"] in (1, 2)
     table = cli("customer", "list", "--format", "table", ok=True).stdout

@@ -74,7 +74,8 @@ class Cancelled(CrmError):
         super().__init__(CANCELLED)
 
 
-def _escape_char(ch: str) -> str:
+def escape_char(ch: str) -> str:
+    """One character as an escape: \\n, \\x1b, \\u202e (the one escaping of every message and output)."""
     code = ord(ch)
     if ch in "\n\r\t":
         return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch]
@@ -98,7 +99,7 @@ def one_line(text: str, limit: int = ECHO_LIMIT) -> str:
     `limit` cut to `limit` characters ending in '...'."""
     import re
 
-    text = "".join(_escape_char(ch) if _unsafe(ch) else ch for ch in str(text).strip("\n"))
+    text = "".join(escape_char(ch) if _unsafe(ch) else ch for ch in str(text).strip("\n"))
 
     def cut(m: re.Match) -> str:
         value = m.group(0)

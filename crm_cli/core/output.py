@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,13 +24,65 @@ from crm_cli.core.options import Format, FormatOpt, JsonOpt, QuietOpt  # noqa: F
 
 @dataclass(frozen=True)
 class Col:
+    """A column of a listing. On a narrow terminal columns with a higher `priority` number are dropped
+    first (ties: the rightmost first; the first column is kept); text columns shrink to `min_width`
+    (default: their header, at least 6) and are cut with an ellipsis; numbers are never cut."""
+
     key: str
     header: str | None = None
     justify: str = "left"
+    priority: int = 0
+    min_width: int = 0
 
     @property
     def title(self) -> str:
-        return self.header or self.key.replace("_", " ")
+        return self.key.replace("_", " ") if self.header is None else self.header
+
+
+# ---- safe text: no control characters reach the terminal raw ---------------------------------
+
+# C0 (but TAB and LF, which the formats deal with), DEL, C1, and the bidi overrides that reorder text
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+LIST_CELL_MAX = 256      # plain/markdown listing cells: no 70 KB lines for a huge value
+RECORD_VALUE_MAX = 4096  # one value of a `show`
+
+
+def _escape_char(m: re.Match) -> str:
+    from crm_cli.core.errors import escape_char
+
+    return escape_char(m.group())
+
+
+def safe(text: Any, keep: str = "\t\n") -> str:
+    """`text` with control characters (ESC, BEL, CR, C1...) shown escaped (`\\x1b`), so stored text can
+    never drive the terminal. TAB and LF are kept unless `keep` says otherwise."""
+    text = str(text)
+    if "\t" not in keep:
+        text = text.replace("\t", "\\t")
+    if "\n" not in keep:
+        text = text.replace("\r\n", "\\n").replace("\n", "\\n")
+    return _CONTROL.sub(_escape_char, text)
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _json(obj: Any, indent: int | None = None) -> str:
+    """json.dumps escapes C0 itself; DEL, C1 and bidi overrides become \\u escapes too (same JSON value)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False, indent=indent))
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def shorten(value: Any, width: int = 80) -> str:
+    """`value` for a message: on one line (newlines and control characters escaped), at most `width`
+    characters (cut with an ellipsis)."""
+    text = str(value)
+    if len(text) > 4 * width:
+        text = text[:4 * width]
+    return _cut(safe(text, keep=""), width)
 
 
 def resolve_format(fmt: Format | str | None, as_json: bool = False) -> Format:
@@ -110,8 +163,10 @@ def _flatten(rec: dict) -> dict:
     return out
 
 
-def _plain_cell(text: str) -> str:
-    return text.replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+def _plain_cell(text: str, limit: int | None = None) -> str:
+    if limit is not None and len(text) > limit:
+        text = _cut(text, limit)
+    return safe(text.replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
 
 
 def _csv_cell(text: str) -> str:
@@ -148,11 +203,11 @@ def emit(records: Iterable[dict], columns: list[Col] | None = None, fmt: Format 
     out = sys.stdout
     if fmt is Format.jsonl:
         for rec in records:
-            out.write(json.dumps(machine_value(rec), ensure_ascii=False) + "\n")
+            out.write(_json(machine_value(rec)) + "\n")
         return
     records = list(records)
     if fmt is Format.json:
-        out.write(json.dumps([machine_value(r) for r in records], ensure_ascii=False, indent=2) + "\n")
+        out.write(_json([machine_value(r) for r in records], indent=2) + "\n")
         return
     if columns is None:
         keys: list[str] = []
@@ -174,20 +229,16 @@ def emit(records: Iterable[dict], columns: list[Col] | None = None, fmt: Format 
         return
     if fmt is Format.plain:
         for rec in records:
-            out.write("\t".join(_plain_cell(text_value(rec.get(c.key), False)) for c in columns) + "\n")
+            out.write("\t".join(_plain_cell(text_value(rec.get(c.key), False), LIST_CELL_MAX) for c in columns)
+                      + "\n")
         return
     if fmt is Format.markdown:
-        def md(text: str) -> str:
-            return _plain_cell(text).replace("|", "\\|")
-
         if title:
-            out.write(f"## {title}\n\n")
-        out.write("| " + " | ".join(md(c.title) for c in columns) + " |\n")
-        out.write("|" + "|".join("---:" if c.justify == "right" else "---" for c in columns) + "|\n")
-        for rec in records:
-            out.write("| " + " | ".join(md(text_value(rec.get(c.key), True)) for c in columns) + " |\n")
+            out.write(f"## {_md_cell(title)}\n\n")
+        out.write(_markdown([[text_value(rec.get(c.key), True) for c in columns] for rec in records], columns,
+                            LIST_CELL_MAX))
         if footer:
-            out.write(f"\n{footer}\n")
+            out.write(f"\n{_md_cell(footer)}\n")
         return
     _rich_table(records, columns, title, footer)
 
@@ -205,6 +256,19 @@ def emit_groups(groups: list[tuple[str, list[str]]]) -> None:
         sys.stdout.write("\n".join(out) + "\n")
 
 
+def _md_cell(text: str, limit: int | None = None) -> str:
+    return _plain_cell(text, limit).replace("|", "\\|")
+
+
+def _markdown(rows: list[list[str]], columns: list[Col], limit: int) -> str:
+    """A GitHub (pipe) table, through tabulate."""
+    from tabulate import tabulate
+
+    text = tabulate([[_md_cell(v, limit) for v in row] for row in rows], headers=[_md_cell(c.title) for c in columns],
+                    tablefmt="pipe", colalign=[c.justify for c in columns], disable_numparse=True)
+    return text + "\n"
+
+
 def console(stderr: bool = False):
     from rich.console import Console
 
@@ -212,20 +276,67 @@ def console(stderr: bool = False):
                    soft_wrap=False if stdout_is_tty() else True)
 
 
+def _rigid(col: Col, cells: list[str]) -> bool:
+    """Numbers (right-aligned columns, or values without a letter: amounts, dates, phones) are never cut."""
+    return col.justify == "right" or all(not any(ch.isalpha() for ch in v) for v in cells)
+
+
+def fit_columns(columns: list[Col], cells: list[list[str]], width: int) -> list[tuple[int, int]]:
+    """Which columns to show (by index) and how wide, so a table with one space of padding each side and
+    one separator between columns is at most `width` cells wide."""
+    from rich.cells import cell_len
+
+    n = len(columns)
+    natural, least = [], []
+    for i, col in enumerate(columns):
+        values = [row[i] for row in cells]
+        head = cell_len(col.title)
+        nat = max([head] + [cell_len(v) for v in values])
+        natural.append(nat)
+        if _rigid(col, [v for v in values if v]):
+            least.append(nat)
+        else:
+            least.append(min(nat, max(head, col.min_width or 6)))
+    shown = list(range(n))
+
+    def overhead(k: int) -> int:
+        return 3 * k - 1
+
+    drop_order = sorted(range(1, n), key=lambda i: (-columns[i].priority, -i))
+    while len(shown) > 1 and sum(least[i] for i in shown) + overhead(len(shown)) > width:
+        shown.remove(drop_order.pop(0))
+    widths = {i: least[i] for i in shown}
+    spare = width - overhead(len(shown)) - sum(widths.values())
+    while spare > 0:  # share the rest: always to the narrowest column that still wants more
+        wanting = [i for i in shown if widths[i] < natural[i]]
+        if not wanting:
+            break
+        i = min(wanting, key=lambda j: (widths[j], j))
+        widths[i] += 1
+        spare -= 1
+    return [(i, widths[i]) for i in shown]
+
+
 def _rich_table(records: list[dict], columns: list[Col], title: str | None, footer: str | None) -> None:
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, box=box.SIMPLE_HEAD if color_allowed() else box.ASCII2, show_edge=False,
-                  header_style="bold" if color_allowed() else None)
-    for c in columns:
-        table.add_column(c.title, justify=c.justify, overflow="fold")
-    for rec in records:
-        table.add_row(*[text_value(rec.get(c.key), True) for c in columns])
     con = console()
+    width = con.width
+    cells = [[_plain_cell(text_value(rec.get(c.key), True), width) for c in columns] for rec in records]
+    layout = fit_columns(columns, cells, width)
+    table = Table(title=Text(safe(title, keep="")) if title else None, box=box.SIMPLE_HEAD if color_allowed()
+                  else box.ASCII2, show_edge=False, header_style="bold" if color_allowed() else None)
+    for i, w in layout:
+        c = columns[i]
+        table.add_column(Text(safe(c.title, keep="")), justify=c.justify, width=w, no_wrap=True,
+                         overflow="ellipsis")
+    for row in cells:
+        table.add_row(*[Text(row[i]) for i, _w in layout])
     con.print(table)
     if footer:
-        con.print(footer)
+        con.print(Text(safe(footer)), soft_wrap=False)  # wrapped between words to the terminal's width
 
 
 def emit_record(record: dict, fmt: Format | str | None = None, as_json: bool = False,
@@ -241,24 +352,25 @@ def emit_record(record: dict, fmt: Format | str | None = None, as_json: bool = F
         obj = dict(record)
         for name, rows, _cols in sections:
             obj[name] = rows
-        text = json.dumps(machine_value(obj), ensure_ascii=False, indent=2 if fmt is Format.json else None)
+        text = _json(machine_value(obj), indent=2 if fmt is Format.json else None)
         sys.stdout.write(text + "\n")
         return
     if fmt is Format.csv:
         emit([record], fmt=fmt)
         return
     human = fmt in (Format.table, Format.markdown)
-    rows = [{"field": k, "value": text_value(v, human)} for k, v in record.items()
+    rows = [{"field": k, "value": _cut(text_value(v, human), RECORD_VALUE_MAX)} for k, v in record.items()
             if not isinstance(v, (list, dict)) or v]
     if fmt is Format.table:
         from rich.table import Table
+        from rich.text import Text
 
         con = console()
         grid = Table(box=None, show_header=False, pad_edge=False)
-        grid.add_column(style="bold" if color_allowed() else None)
-        grid.add_column(overflow="fold")
+        grid.add_column(style="bold" if color_allowed() else None, no_wrap=True)
+        grid.add_column(overflow="ellipsis")  # wrapped between words; a word wider than the screen is cut
         for r in rows:
-            grid.add_row(r["field"], r["value"])
+            grid.add_row(Text(safe(r["field"], keep="")), Text(safe(r["value"], keep="\n")))
         con.print(grid)
         for name, recs, cols in sections:
             con.print()
@@ -268,16 +380,17 @@ def emit_record(record: dict, fmt: Format | str | None = None, as_json: bool = F
                 con.print(f"{name.replace('_', ' ').title()}: none")
         return
     if fmt is Format.markdown:
-        emit(rows, [Col("field"), Col("value")], fmt=fmt)
+        sys.stdout.write(_markdown([[r["field"], r["value"]] for r in rows], [Col("field"), Col("value")],
+                                   RECORD_VALUE_MAX))
         for name, recs, cols in sections:
             sys.stdout.write("\n")
             emit(recs, cols, fmt=fmt, title=name.replace("_", " ").title())
         return
     for r in rows:
-        sys.stdout.write(f"{r['field']}\t{_plain_cell(r['value'])}\n")
+        sys.stdout.write(f"{_plain_cell(r['field'])}\t{_plain_cell(r['value'])}\n")
     for name, recs, cols in sections:
         for rec in recs:
-            sys.stdout.write(name + "\t" + "\t".join(_plain_cell(text_value(rec.get(c.key), False))
+            sys.stdout.write(name + "\t" + "\t".join(_plain_cell(text_value(rec.get(c.key), False), LIST_CELL_MAX)
                                                      for c in cols) + "\n")
 
 
@@ -312,8 +425,9 @@ def _say(stream, text) -> None:
 
 
 def info(message: str) -> None:
-    """A message for people: stderr, never stdout (held until the open transaction commits)."""
-    _say(sys.stderr, message)
+    """A message for people: stderr, never stdout (held until the open transaction commits); control
+    characters in it are shown escaped."""
+    _say(sys.stderr, safe(message))
 
 
 def created(entity: str, ident: int, label: str, quiet: bool) -> None:
