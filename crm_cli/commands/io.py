@@ -35,11 +35,13 @@ def register_io(app, entity: str) -> None:
         = None,
         campaign: Annotated[Optional[str], typer.Option(help="Default campaign for rows without one.")] = None,
         status: Annotated[Optional[str], typer.Option(help="Default status for rows without one.")] = None,
+        strict_sources: Annotated[bool, typer.Option("--strict-sources", help="(leads) Reject rows whose source "
+                                                     "is not configured, instead of adding it.")] = False,
         chunk_size: Annotated[int, typer.Option(min=100, max=50000, hidden=True)] = 5000,
         fmt: FormatOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        from crm_cli.core.errors import UsageError, ValidationError
+        from crm_cli.core.errors import UsageError
         from crm_cli.importer.base import Options
         from crm_cli.importer.engine import run_import
         from crm_cli.core.output import Format, emit_record, info, resolve_format
@@ -52,7 +54,7 @@ def register_io(app, entity: str) -> None:
             mapping[src.strip()] = dst.strip()
         opts = Options(on_duplicate=on_duplicate.lower(), dry_run=dry_run, allow_rejects=allow_rejects,
                        rejects=rejects, keep_extra=keep_extra, mapping=mapping, encoding=encoding,
-                       delimiter=delimiter, chunk_size=chunk_size, progress=True,
+                       delimiter=delimiter, chunk_size=chunk_size, progress=True, strict_sources=strict_sources,
                        defaults={"source": source, "owner": owner, "campaign": campaign, "status": status})
         summary = run_import(entity, file, opts)
         s = summary
@@ -61,10 +63,8 @@ def register_io(app, entity: str) -> None:
         info(f"{s.file}: {verb}: read {s.read}, created {s.created}, updated {s.updated}, "
              f"unchanged {s.unchanged}, skipped as duplicate {s.skipped}, rejected {s.rejected}"
              + (f" (batch {s.batch})" if s.batch else "") + f" [{s.encoding}, delimiter {s.delimiter!r}]")
-        if s.unmapped:
-            info("columns not imported: " + ", ".join(s.unmapped) + " (use --keep-extra or --map)")
-        for line in s.first_rejects:
-            info("  rejected " + line)
+        for line in s.notes(opts.allow_rejects):
+            info(line)
         if fmt is not None or as_json:
             f = resolve_format(fmt, as_json)
             rec = s.as_dict()
@@ -72,10 +72,9 @@ def register_io(app, entity: str) -> None:
                 emit_record(rec, f)
             else:
                 emit_record({k: v for k, v in rec.items() if k not in ("mapping", "first_rejects")}, f)
-        if s.rejected and not opts.allow_rejects:
-            where = f"see {s.rejects_file}" if s.rejects_file else "use --rejects FILE to see them all"
-            raise ValidationError(f"{s.rejected} row(s) rejected; nothing was imported",
-                                  f"{where}; fix them, or pass --allow-rejects to import the good rows")
+        failure = s.failure(opts.allow_rejects)
+        if failure is not None:
+            raise failure
 
     import_.__doc__ = (f"Import {plural} from a CSV/TSV file (encoding and delimiter detected, headers mapped "
                        f"by aliases, duplicates skipped; atomic).")

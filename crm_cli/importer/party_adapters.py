@@ -16,6 +16,22 @@ def _pydantic_reason(exc) -> str:
     return str(err.get("msg", "invalid value")).removeprefix("Value error, ")
 
 
+def _row_error(exc) -> RowError:
+    """A pydantic error as a reject reason about its field."""
+    loc = exc.errors()[0].get("loc") or (None,)
+    return RowError(_pydantic_reason(exc), str(loc[0]) if loc[0] is not None else None)
+
+
+def _parsed(parse, text: str, field: str, **kw):
+    """A shared parser's value; its ValidationError rejects the row, about `field`."""
+    from crm_cli.core.errors import ValidationError
+
+    try:
+        return parse(text, **kw)
+    except ValidationError as exc:
+        raise RowError(str(exc), field) from None
+
+
 class CustomerAdapter(Adapter):
     entity = "customer"
     model = Customer
@@ -75,11 +91,11 @@ class CustomerAdapter(Adapter):
         try:
             data = self.In.model_validate(raw)
         except self.PydanticError as exc:
-            raise RowError(_pydantic_reason(exc)) from None
+            raise _row_error(exc) from None
         rec = data.model_dump()
 
         if limit:
-            m = parse_money(limit, option="credit_limit")
+            m = _parsed(parse_money, limit, "credit_limit", option="credit_limit")
             rec["credit_limit"], rec["currency"] = m.minor, m.currency
         rec["owner_id"] = self._owner(owner)
         rec["name_key"] = normalize.name_key(rec["name"])
@@ -95,7 +111,7 @@ class CustomerAdapter(Adapter):
             return None  # new records: insert_defaults()
         hit = self.users.get(owner.lower())
         if hit is None:
-            raise RowError(f"no user '{owner}'")
+            raise RowError(f"no user '{owner}'", "owner")
         return hit
 
     def export_rows(self, session, filters: dict) -> Iterator[dict]:
@@ -160,7 +176,10 @@ class ContactAdapter(Adapter):
     def _customer(self, text: str) -> int:
         from crm_cli.importer.base import customer_by_name
 
-        return customer_by_name(self.session.connection(), self.customers, text)
+        try:
+            return customer_by_name(self.session.connection(), self.customers, text)
+        except RowError as exc:
+            raise RowError(str(exc), "customer") from None
 
     def clean(self, raw: dict) -> dict:
         from crm_cli.core.dates import parse_date
@@ -170,11 +189,11 @@ class ContactAdapter(Adapter):
         if not cust:
             raise RowError("no customer (company) for the contact")
         if "birthday" in raw:
-            raw["birthday"] = parse_date(raw["birthday"], option="birthday")
+            raw["birthday"] = _parsed(parse_date, raw["birthday"], "birthday", option="birthday")
         try:
             data = self.In.model_validate(raw)
         except self.PydanticError as exc:
-            raise RowError(_pydantic_reason(exc)) from None
+            raise _row_error(exc) from None
         rec = data.model_dump()
         rec["customer_id"] = self._customer(cust)
         rec["email_key"] = normalize.email_key(rec["email"])
