@@ -17,7 +17,7 @@ import csv
 import os
 import re
 from collections import Counter
-from itertools import repeat
+from itertools import compress, count, repeat
 from operator import itemgetter
 from dataclasses import asdict, dataclass, field
 
@@ -466,15 +466,14 @@ def _claim(new_by_key: list[dict], kv, i: int, line: int) -> None:
             by_value[value] = (i, line)
 
 
-def _unique_rows(pending: list, found: list[dict]) -> set[int]:
+def _unique_rows(pending: list, found: list[dict], key_columns: list) -> set[int]:
     """Indexes of the rows none of whose key values another row of the chunk or a record has."""
     clash: set[int] = set()
-    for pos, hits in enumerate(found):
-        values = [kv[pos] for _l, _r, _rec, kv in pending]
-        shared = {v for v, count in Counter(values).items() if count > 1 and v}
+    for hits, values in zip(found, key_columns):
+        shared = {v for v, n in Counter(values).items() if n > 1 and v}
         shared.update(v for v in hits if v)
         if shared:
-            clash.update(i for i, v in enumerate(values) if v in shared)
+            clash.update(compress(count(), map(shared.__contains__, values)))
     return set(range(len(pending))) - clash
 
 
@@ -520,8 +519,12 @@ def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, 
             by_ext[ext] = (ident, deleted)
     # 2. existing records by duplicate keys (indexed lookups, one query per key and table)
     found: list[dict] = []
+    key_columns = list(zip(*map(itemgetter(3), pending))) if keys else []  # per key, the rows' values
     for pos, key in enumerate(keys):
-        values = seen[pos].to_look_up({kv[pos] for _l, _r, _rec, kv in pending if kv[pos]})
+        values = set(key_columns[pos])
+        values.discard(None)
+        values.discard("")
+        values = seen[pos].to_look_up(values)
         found.append(adapter.match(conn, key, _padded(values)) if values else {})
     creates: list[tuple] = []
     new_by_key: list[dict] = [dict() for _ in keys]   # key value -> (index in creates, line)
@@ -530,7 +533,7 @@ def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, 
     restores: list[int] = []
     # Rows whose keys meet no other row's and no record's are new; only the others need the rules
     # below, in file order (a skipped row does not claim its other keys). External ids: all rows.
-    easy = set() if ext_all else _unique_rows(pending, found)
+    easy = set() if ext_all else _unique_rows(pending, found, key_columns)
     for n, (line, row, rec, kv) in enumerate(pending):
         if n in easy:
             creates.append(rec)

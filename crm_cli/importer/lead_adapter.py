@@ -7,7 +7,7 @@ from typing import Iterator
 
 from sqlalchemy import select
 
-from crm_cli.importer.base import Adapter, Cleaned, RowError, lookup
+from crm_cli.importer.base import Adapter, Cleaned, RowError
 from crm_cli.models.lead import Lead
 from crm_cli.core import normalize
 
@@ -86,6 +86,13 @@ def _each(values: list, check, errors: dict, field: str, default=None, memo: boo
             append(None)
         else:
             append(hit)
+    return out
+
+
+def _padded(values: set) -> list:
+    """As engine._padded: a multiple of 512 values, so few distinct statements are prepared."""
+    out = list(values)
+    out.extend([out[0]] * (-len(out) % 512))
     return out
 
 
@@ -181,7 +188,7 @@ class LeadAdapter(Adapter):
         known = self.company_keys
         ck = out["company_key"] = [None if c is None else known.get(c) or self._company_key(c) for c in company]
         # not a column: the duplicate key of "the same name at the same company" (written by no insert)
-        out["name_company_key"] = [k and n and f"{k}\x1f{n.lower()}" for k, n in zip(ck, name)]
+        out["name_company_key"] = [k + "\x1f" + n.lower() if k and n else None for k, n in zip(ck, name)]
         rows: list = list(zip(*out.values()))
         for i, reason in errors.items():
             rows[i] = reason if reason is not None and str(reason) else None
@@ -247,14 +254,18 @@ class LeadAdapter(Adapter):
     def match(self, conn, key: str, values: list) -> dict:
         if key != "name_company_key":
             return super().match(conn, key, values)
-        # leads at those companies (indexed company_key), their names compared here as add does
+        # as services.leads.find_duplicates: company_key = ? AND lower(name) = ? (indexed company_key)
         wanted = set(values)
-        companies = {v.split("\x1f", 1)[0] for v in wanted}
+        pairs = [v.split("\x1f", 1) for v in wanted]
+        companies, names = _padded({c for c, _n in pairs}), _padded({n for _c, n in pairs})
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = (f"SELECT company_key, id, name FROM leads WHERE company_key IN ({', '.join([mark] * len(companies))})"
+               f" AND lower(name) IN ({', '.join([mark] * len(names))}) AND deleted_at IS NULL")
         out: dict = {}
-        t = Lead.__table__
-        for company_key, ident, name in lookup(conn, t, "company_key", list(companies), "name"):
-            value = f"{company_key}\x1f{(name or '').lower()}"
-            if value in wanted:
+        for company_key, ident, name in sorted(conn.exec_driver_sql(sql, (*companies, *names)).all(),
+                                               key=lambda r: r[1]):
+            value = company_key + "\x1f" + name.lower()
+            if value in wanted:  # (a pair of this company's and another row's name is not)
                 out.setdefault(value, ("lead", ident, name))
         return out
 
