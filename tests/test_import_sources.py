@@ -171,3 +171,20 @@ def test_wide_files_and_long_values_give_short_messages(cli, tmp_path):
     r = cli("lead", "import", f)
     assert r.exit_code == 2 and r.stderr.count("\n") == 2
     assert f"email '{'x' * 79}…' is not an email address" in r.stderr
+
+
+def test_import_checks_the_office_phone_of_a_row_with_a_mobile_as_add_does(cli, tmp_path):
+    cli("lead", "add", "Wang", "--phone", "021-5555-0101", ok=True)
+    r = cli("lead", "add", "Other", "--phone", "021 5555 0101", "--mobile", "13800138000")
+    assert r.exit_code == 4 and "lead 1 'Wang' has the same phone" in r.stderr
+    text = ("name,phone,mobile\n"
+            "Other,021 5555 0101,13800138000\n"      # office phone of lead 1
+            "Zhao,0755-8888-1234,\n"                  # new
+            "Qian,0755 8888 1234,13900139000\n"       # office phone of line 3
+            "Sun,0571-1111-2222,13700137000\n"        # new: its key is the mobile's
+            "Li,,0571-1111-2222\n")                   # new: add would not match Sun either
+    r = cli("lead", "import", write(tmp_path, "p.csv", text), "--on-duplicate", "error", "--allow-rejects",
+            "--rejects", str(tmp_path / "bad.csv"), ok=True)
+    reasons = [row[-1] for row in csv.reader(open(tmp_path / "bad.csv", encoding="utf-8"))][1:]
+    assert reasons == ["duplicate: same phone as lead 1 'Wang'", "duplicate: same phone as line 3 of this file"]
+    assert [x["name"] for x in cli.json("lead", "list", "--sort", "id")] == ["Wang", "Zhao", "Sun", "Li"]

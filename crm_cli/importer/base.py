@@ -61,6 +61,9 @@ class Adapter:
     combine: dict[str, tuple[str, ...]] = {}
     required: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
+    # keys looked up as another key: {"office_phone_key": "phone_key"} checks a row's value against
+    # the phone_key of records and of earlier rows (the value itself is no record's key)
+    key_aliases: dict[str, str] = {}
     label: str = "name"
     export_columns: list[str] | None = None
     # header keys that are known but deliberately not imported (not reported as unknown)

@@ -443,7 +443,11 @@ def _is_cjk(text: str) -> bool:
 def _seen_keys(conn, adapter) -> tuple:
     """A SeenKeys per duplicate key, then one for external_id (trashed records count there)."""
     t = adapter.model.__table__
-    seen = [SeenKeys(adapter.has_values(conn, key)) for key in adapter.keys]
+    by_key: dict = {}
+    for key in adapter.keys:  # a key looked up as another shares that key's filter
+        target = adapter.key_aliases.get(key)
+        by_key[key] = by_key[target] if target else SeenKeys(adapter.has_values(conn, key))
+    seen = [by_key[key] for key in adapter.keys]
     has_ext = conn.execute(select(t.c.id).where(t.c.external_id.is_not(None)).limit(1)).first() is not None
     return (*seen, SeenKeys(has_ext))
 
@@ -466,11 +470,18 @@ def _claim(new_by_key: list[dict], kv, i: int, line: int) -> None:
             by_value[value] = (i, line)
 
 
-def _unique_rows(pending: list, found: list[dict], key_columns: list) -> set[int]:
-    """Indexes of the rows none of whose key values another row of the chunk or a record has."""
+def _unique_rows(pending: list, found: list[dict], key_columns: list, targets: list[int]) -> set[int]:
+    """Indexes of the rows none of whose key values another row of the chunk or a record has (a
+    key looked up as another key, targets[pos], meets that key's values)."""
     clash: set[int] = set()
-    for hits, values in zip(found, key_columns):
-        shared = {v for v, n in Counter(values).items() if n > 1 and v}
+    for pos, (hits, values) in enumerate(zip(found, key_columns)):
+        if targets[pos] == pos:
+            shared = {v for v, n in Counter(values).items() if n > 1 and v}
+        else:
+            shared = set(values) & set(key_columns[targets[pos]])
+            shared.discard(None)
+            if shared:
+                clash.update(compress(count(), map(shared.__contains__, key_columns[targets[pos]])))
         shared.update(v for v in hits if v)
         if shared:
             clash.update(compress(count(), map(shared.__contains__, values)))
@@ -520,12 +531,14 @@ def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, 
     # 2. existing records by duplicate keys (indexed lookups, one query per key and table)
     found: list[dict] = []
     key_columns = list(zip(*map(itemgetter(3), pending))) if keys else []  # per key, the rows' values
+    aliases = adapter.key_aliases
+    targets = [keys.index(aliases[k]) if k in aliases else pos for pos, k in enumerate(keys)]
     for pos, key in enumerate(keys):
         values = set(key_columns[pos])
         values.discard(None)
         values.discard("")
         values = seen[pos].to_look_up(values)
-        found.append(adapter.match(conn, key, _padded(values)) if values else {})
+        found.append(adapter.match(conn, aliases.get(key, key), _padded(values)) if values else {})
     creates: list[tuple] = []
     new_by_key: list[dict] = [dict() for _ in keys]   # key value -> (index in creates, line)
     new_by_ext: dict = {}                              # external id -> index in creates
@@ -533,7 +546,7 @@ def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, 
     restores: list[int] = []
     # Rows whose keys meet no other row's and no record's are new; only the others need the rules
     # below, in file order (a skipped row does not claim its other keys). External ids: all rows.
-    easy = set() if ext_all else _unique_rows(pending, found, key_columns)
+    easy = set() if ext_all else _unique_rows(pending, found, key_columns, targets)
     for n, (line, row, rec, kv) in enumerate(pending):
         if n in easy:
             creates.append(rec)
@@ -558,7 +571,7 @@ def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, 
             dup = None
             for pos, value in enumerate(kv):
                 if value:
-                    hit = new_by_key[pos].get(value)
+                    hit = new_by_key[targets[pos]].get(value)
                     if hit is not None:
                         dup = ("new", hit, keys[pos])
                         break

@@ -121,8 +121,10 @@ class LeadAdapter(Adapter):
     combine = {"name": ("first_name", "middle_name", "last_name")}
     required = ("name", "company")
     # the duplicate rules of `crm lead add` (services.leads.find_duplicates): the same email or
-    # phone as a lead, contact or customer, or the same name at the same company as a lead
-    keys = ("email_key", "phone_key", "name_company_key")
+    # phone (the mobile's, the office phone's) as a lead, contact or customer, or the same name at
+    # the same company as a lead. A record's phone_key is its mobile's, else its office phone's.
+    keys = ("email_key", "phone_key", "office_phone_key", "name_company_key")
+    key_aliases = {"office_phone_key": "phone_key"}
     label = "name"
     export_columns = EXPORT
 
@@ -185,6 +187,9 @@ class LeadAdapter(Adapter):
         out["owner_id"] = _each(col("owner"), self._owner, errors, "owner")
         out["email_key"] = out["email"]
         out["phone_key"] = [m or p for m, p in zip(mobile_keys, phone_keys)]
+        # not a column: the office phone's key when the row has a mobile too (else it is phone_key)
+        out["office_phone_key"] = ([p if m else None for m, p in zip(mobile_keys, phone_keys)]
+                                   if phone is not none and mobile is not none else none)
         known = self.company_keys
         ck = out["company_key"] = [None if c is None else known.get(c) or self._company_key(c) for c in company]
         # not a column: the duplicate key of "the same name at the same company" (written by no insert)
@@ -280,7 +285,7 @@ class LeadAdapter(Adapter):
         return {"email_key", "phone_key", "company_key"}
 
     def describe(self, key: str) -> str:
-        return "name and company" if key == "name_company_key" else super().describe(key)
+        return {"name_company_key": "name and company", "office_phone_key": "phone"}.get(key) or super().describe(key)
 
     def export_rows(self, session, filters: dict) -> Iterator[dict]:
         from crm_cli.services import identity, leads
