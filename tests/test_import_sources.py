@@ -188,3 +188,12 @@ def test_import_checks_the_office_phone_of_a_row_with_a_mobile_as_add_does(cli, 
     reasons = [row[-1] for row in csv.reader(open(tmp_path / "bad.csv", encoding="utf-8"))][1:]
     assert reasons == ["duplicate: same phone as lead 1 'Wang'", "duplicate: same phone as line 3 of this file"]
     assert [x["name"] for x in cli.json("lead", "list", "--sort", "id")] == ["Wang", "Zhao", "Sun", "Li"]
+
+
+def test_sources_of_rejected_or_skipped_rows_are_not_added(cli, tmp_path):
+    cli("lead", "add", "A", "--company", "X", ok=True)
+    text = "Name,Company,Email,Lead Source\nB,Y,b@,Fax\nA,X,,Carrier Pigeon\nC,Z,,Webinar\n"
+    r = cli("lead", "import", write(tmp_path, "s.csv", text), "--allow-rejects", "--json", ok=True)
+    out = json.loads(r.stdout)
+    assert (out["created"], out["skipped"], out["rejected"], out["new_sources"]) == (1, 1, 1, ["Webinar"])
+    assert cli("config", "get", "lead_sources", ok=True).stdout == CONFIGURED.replace(" ", "") + ",Webinar\n"

@@ -223,8 +223,16 @@ class LeadAdapter(Adapter):
         return hit
 
     def finish(self, summary, keep: bool) -> None:
-        summary.new_sources = list(self.new_sources.values())
-        if keep and self.new_sources:
+        """The unknown sources that rows written (or to be written) carry are listed and, when the
+        import is kept, added to lead_sources (those of rejected or skipped rows only are not)."""
+        new = list(self.new_sources.values())
+        if new:
+            t = Lead.__table__
+            used = set(self.session.connection().execute(select(t.c.source).distinct()
+                                                         .where(t.c.source.in_(new))).scalars())
+            new = [s for s in new if s in used]
+        summary.new_sources = new
+        if keep and new:
             from crm_cli.services import leads as L
 
             L.add_sources(summary.new_sources)
