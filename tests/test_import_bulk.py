@@ -144,10 +144,10 @@ def test_lead_rules_column_at_a_time(cli, tmp_path):
             ok=True)
     assert "created 4" in r.stderr and "rejected 5" in r.stderr
     reasons = [row[-1] for row in csv.reader(open(tmp_path / "bad.csv", encoding="utf-8"))][1:]
-    assert reasons == ["--name is longer than 200 characters", "--mobile '12ab' is not a phone number",
-                       "--phone '12' is not a phone number",
-                       "--status must be one of new, working, qualified, disqualified, converted, not 'pending'",
-                       "no user 'bob'"]
+    assert reasons == ["name is longer than 200 characters", "mobile '12ab' is not a phone number",
+                       "phone '12' is not a phone number",
+                       "status must be one of new, working, qualified, disqualified, converted, not 'pending'",
+                       "owner: no user 'bob'"]
     got = [(x["name"], x["status"], x["disqualify_reason"], x["owner"], x["campaign"])
            for x in cli.json("lead", "list", "--sort", "id")]
     assert got == [("Only Co", "new", None, "tester", "expo"), ("Conv", "converted", None, "tester", "expo"),
@@ -327,4 +327,4 @@ def test_values_too_long_for_their_columns_are_rejected_rows(cli, tmp_path):
             ok=True)
     assert "created 1" in r.stderr and "rejected 2" in r.stderr
     reasons = [row[-1] for row in csv.reader(open(tmp_path / "bad.csv", encoding="utf-8"))][1:]
-    assert reasons == ["--external-id is longer than 200 characters", f"--mobile '{'1' * 30}' is not a phone number"]
+    assert reasons == ["external_id is longer than 200 characters", f"mobile '{'1' * 30}' is not a phone number"]

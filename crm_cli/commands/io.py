@@ -36,6 +36,8 @@ def register_io(app, entity: str) -> None:
         = None,
         campaign: Annotated[Optional[str], typer.Option(help="Default campaign for rows without one.")] = None,
         status: Annotated[Optional[str], typer.Option(help="Default status for rows without one.")] = None,
+        strict_sources: Annotated[bool, typer.Option("--strict-sources", help="(leads) Reject rows whose source "
+                                                     "is not configured, instead of adding it.")] = False,
         chunk_size: Annotated[int, typer.Option(min=100, max=50000, hidden=True)] = 5000,
         fmt: FormatOpt = None,
         as_json: JsonOpt = False,
@@ -46,11 +48,11 @@ def register_io(app, entity: str) -> None:
 
         opts = report.import_options(map_=map_, on_duplicate=on_duplicate, dry_run=dry_run, rejects=rejects,
                                      allow_rejects=allow_rejects, keep_extra=keep_extra, encoding=encoding,
-                                     delimiter=delimiter, chunk_size=chunk_size,
+                                     delimiter=delimiter, chunk_size=chunk_size, strict_sources=strict_sources,
                                      defaults={"source": source, "owner": owner, "campaign": campaign,
                                                "status": status})
         summary = run_import(entity, file, opts)
-        for line in report.summary_lines(summary):
+        for line in report.summary_lines(summary, opts):
             info(line)
         if fmt is not None or as_json:
             f = resolve_format(fmt, as_json)

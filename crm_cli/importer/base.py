@@ -11,7 +11,15 @@ from sqlalchemy import select
 
 
 class RowError(Exception):
-    """A bad row: rejected with this reason (written to --rejects)."""
+    """A bad row: rejected with this reason (written to --rejects).
+
+    `field` names the field the reason is about: the engine then words the reason with the file's
+    column for it ("Lead Source must be one of ...", not "--source must be one of ...").
+    """
+
+    def __init__(self, reason: str, field: str | None = None):
+        super().__init__(reason)
+        self.field = field
 
 
 @dataclass
@@ -27,6 +35,7 @@ class Options:
     encoding: str | None = None
     delimiter: str | None = None
     defaults: dict[str, Any] = field(default_factory=dict)  # --source/--owner/--campaign/--status
+    strict_sources: bool = False        # leads: reject unknown sources instead of adding them
     chunk_size: int = 5000
     progress: bool = False
 
@@ -52,6 +61,9 @@ class Adapter:
     combine: dict[str, tuple[str, ...]] = {}
     required: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
+    # keys looked up as another key: {"office_phone_key": "phone_key"} checks a row's value against
+    # the phone_key of records and of earlier rows (the value itself is no record's key)
+    key_aliases: dict[str, str] = {}
     label: str = "name"
     export_columns: list[str] | None = None
     # header keys that are known but deliberately not imported (not reported as unknown)
@@ -69,12 +81,15 @@ class Adapter:
         stays None (an update leaves it as it is); defaults for new records: insert_defaults()."""
         raise NotImplementedError
 
+    def finish(self, summary, keep: bool) -> None:
+        """Once per import, after the last row, before the commit (`keep`) or the rollback."""
+
     def insert_defaults(self) -> dict:
         """Column values for new records whose row leaves them empty (--owner, --status...); never
         applied to an existing record a row updates."""
         return {}
 
-    def finish(self, conn, batch_id: int) -> None:
+    def link(self, conn, batch_id: int) -> None:
         """Once per import, after the last row is written, in the import's transaction: what needs
         every row in (tags, a parent that comes later in the file). Raise to abort the import."""
 
@@ -96,7 +111,9 @@ class Adapter:
                 continue
             try:
                 out.append(self.clean({k: v for k, v in zip(names, values) if v is not None}))
-            except (RowError, ValidationError) as exc:
+            except RowError as exc:
+                out.append(exc)
+            except ValidationError as exc:
                 out.append(RowError(str(exc)))
         columns = list(dict.fromkeys(k for rec in out if type(rec) is dict for k in rec))
         return Cleaned(tuple(columns), [tuple(rec.get(c) for c in columns) if type(rec) is dict else rec
@@ -126,6 +143,10 @@ class Adapter:
                             .limit(1)).first():
                 return True
         return False
+
+    def lookup_columns(self) -> set[str]:
+        """The table columns match() reads (kept indexed through a bulk load)."""
+        return set(self.keys)
 
     def describe(self, key: str) -> str:
         """'email' for 'email_key' (used in 'same email as lead 3')."""

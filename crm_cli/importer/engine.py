@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections import Counter
-from itertools import repeat
+from itertools import compress, count, repeat
 from operator import itemgetter
 from dataclasses import asdict, dataclass, field
 
@@ -49,9 +50,93 @@ class Summary:
     unmapped: list = field(default_factory=list)
     rejects_file: str | None = None
     first_rejects: list = field(default_factory=list)
+    new_sources: list = field(default_factory=list)  # leads: unknown sources added to lead_sources
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def notes(self, allow_rejects: bool) -> list[str]:
+        """The lines after the summary line (stderr): columns not imported, new sources, and with
+        --allow-rejects one line about the rejected rows."""
+        out = []
+        if self.unmapped:
+            out.append("columns not imported: " + listed(self.unmapped) + " (use --keep-extra or --map)")
+        if self.new_sources:
+            added = "added to" if self.written else "would be added to"
+            out.append(f"new lead sources {added} lead_sources: " + listed(self.new_sources))
+        if self.rejected and allow_rejects:
+            out.append(f"rejected {self.first_rejects[0]}" + self._more_rejects())
+        return out
+
+    def failure(self, allow_rejects: bool) -> CrmError | None:
+        """The one error line an import with rejected rows ends with (without --allow-rejects)."""
+        if not self.rejected or allow_rejects:
+            return None
+        return ValidationError(f"{self.rejected} row(s) rejected; nothing was imported: {self.first_rejects[0]}",
+                               (self._more_rejects().strip(" ()") or self._where()) +
+                               "; fix them, or pass --allow-rejects to import the good rows")
+
+    def _where(self) -> str:
+        return f"see {self.rejects_file}" if self.rejects_file else "use --rejects FILE to see them all"
+
+    def _more_rejects(self) -> str:
+        more = self.rejected - 1
+        return f" (and {more} more: {self._where()})" if more else ""
+
+
+# ---- messages ----------------------------------------------------------------------------------------
+
+_QUOTED = re.compile(r"'([^']{81,})'")
+_FLAG = re.compile(r"--([a-z][a-z0-9-]*)")
+_LEADING_FIELD = re.compile(r"([a-z][a-z_ ]*):")
+
+
+def said(text: str, limit: int = 80) -> str:
+    """Text as a message shows it: control characters and line breaks escaped, quoted values cut
+    to ~`limit` characters (the whole line to a few of them)."""
+    text = str(text)
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() or c in "\u3000\xa0" else repr(c)[1:-1] for c in text)
+    if len(text) > limit:
+        text = _QUOTED.sub(lambda m: "'" + m.group(1)[:limit - 1] + "…'", text)
+        if len(text) > 5 * limit:
+            text = text[:5 * limit - 1] + "…"
+    return text
+
+
+def cut(text: str, limit: int = 80) -> str:
+    """A name (a header...) as a message shows it: escaped like said(), cut to `limit` characters."""
+    text = said(text, limit)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def listed(names: list, limit: int = 10) -> str:
+    """'a, b, c' or 'a, b, c and 9,997 more' (each name cut to ~40 characters)."""
+    shown = ", ".join(cut(n, 40) for n in names[:limit])
+    return shown + (f" and {len(names) - limit:,} more" if len(names) > limit else "")
+
+
+def worded(err, labels: dict[str, str]) -> str:
+    """A reject reason naming the file's column for the field it is about, not a command-line
+    flag: "Lead Source must be one of ..." for "--source must be one of ...".
+
+    The field is the one the adapter's RowError names; else the one a leading "--flag" or
+    "field:" (the shared checks' wording) stands for. labels: field -> its column in the file.
+    """
+    text = str(err)
+    field = getattr(err, "field", None)
+    m = _FLAG.match(text) or _LEADING_FIELD.match(text)
+    if field is None and m and m.group(1).replace("-", "_").replace(" ", "_") in labels:
+        field = m.group(1).replace("-", "_").replace(" ", "_")
+    if field is not None:
+        label = labels.get(field) or field.replace("_", " ")
+        if m:
+            text = label + text[m.end() - (1 if text[m.end() - 1] == ":" else 0):]
+        else:
+            text = f"{label}: {text}"
+    if "--" in text:  # other fields named as flags ("... but --currency says CNY")
+        text = _FLAG.sub(lambda f: labels.get(f.group(1).replace("-", "_"), f.group(0)), text)
+    return said(text)
 
 
 # ---- header mapping -------------------------------------------------------------------------------
@@ -64,7 +149,7 @@ def plan_columns(adapter: Adapter, header: list[str], opts: Options, name: str):
             continue
         k = h.casefold()
         if k in seen:
-            raise ValidationError(f"{name}: the column '{h}' appears twice (columns {seen[k] + 1} and {i + 1})",
+            raise ValidationError(f"{name}: the column '{cut(h)}' appears twice (columns {seen[k] + 1} and {i + 1})",
                                   "rename one of them, or remove it")
         seen[k] = i
     aliases = adapter.alias_table()
@@ -73,7 +158,7 @@ def plan_columns(adapter: Adapter, header: list[str], opts: Options, name: str):
     for src, dst in (opts.mapping or {}).items():
         idx = seen.get(src.strip().casefold())
         if idx is None:
-            raise UsageError(f"--map: the file has no column '{src}'", "columns: " + ", ".join(h for h in header if h))
+            raise UsageError(f"--map: the file has no column '{cut(src)}'", "columns: " + listed([h for h in header if h]))
         dst = dst.strip()
         if dst.lower() in IGNORE:
             overrides[idx] = ""
@@ -82,7 +167,7 @@ def plan_columns(adapter: Adapter, header: list[str], opts: Options, name: str):
         else:
             target = aliases.get(header_key(dst), (None, 0))[0] if dst not in known_fields else dst
             if target is None:
-                raise UsageError(f"--map: '{dst}' is not a {adapter.entity} field",
+                raise UsageError(f"--map: '{cut(dst)}' is not a {adapter.entity} field",
                                  "fields: " + ", ".join(sorted(known_fields)) + ", custom.KEY, ignore")
             overrides[idx] = target
     candidates: dict[str, list[tuple[int, int]]] = {}
@@ -117,12 +202,12 @@ def plan_columns(adapter: Adapter, header: list[str], opts: Options, name: str):
     plan = {f: [i for _p, i in sorted(c)] for f, c in candidates.items()}
     if not plan:
         raise ValidationError(f"{name}: none of the columns is a {adapter.entity} field "
-                              f"(columns: {', '.join(h for h in header if h)[:200]})",
+                              f"(columns: {listed([h for h in header if h])})",
                               "name them with --map 'Header=field'")
     parts_ok = {target for target, parts in adapter.combine.items() if any(p in plan for p in parts)}
     if adapter.required and not any(r in plan or r in parts_ok for r in adapter.required):
         raise ValidationError(f"{name}: no column for {' or '.join(adapter.required)} "
-                              f"(columns: {', '.join(h for h in header if h)[:200]})",
+                              f"(columns: {listed([h for h in header if h])})",
                               "name one with --map 'Header=" + adapter.required[0] + "'")
     return plan, custom, unmapped
 
@@ -168,7 +253,11 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
         rejects_writer = csv.writer(rejects_fh)
         rejects_writer.writerow(["line", *table.header, "reason"])
 
-    def reject(line: int, row: list[str], reason: str) -> None:
+    # the file's column for each field, to word reject reasons with (combined names: the field)
+    labels = {f: cut(table.header[idx[0]]) if len(idx) == 1 else f.replace("_", " ") for f, idx in plan.items()}
+
+    def reject(line: int, row: list[str], reason) -> None:
+        reason = worded(reason, labels)
         summary.rejected += 1
         if len(summary.first_rejects) < 5:
             summary.first_rejects.append(f"line {line}: {reason}")
@@ -197,7 +286,7 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
             adapter.session, adapter.opts = session, opts
             adapter.prepare(session, opts)
             base_row.update(adapter.insert_defaults())  # filled in only where a new row is empty
-            deferred = DeferredIndexes(conn, model_t.name, set(keys))
+            deferred = DeferredIndexes(conn, model_t.name, adapter.lookup_columns())
             seen = _seen_keys(conn, adapter)
             pending: list = []
 
@@ -232,7 +321,7 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
                 append = pending.append
                 for line, row, rec, ext in zip(lines, rows, recs, fields.get("external_id") or [None] * n):
                     if type(rec) is not tuple:
-                        reject(line, row, str(rec))
+                        reject(line, row, rec)
                         continue
                     custom = empty
                     if custom_items:
@@ -256,9 +345,10 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
                     pending = []
             if summary.read == 0:
                 raise ValidationError(f"{table.name} has a header but no rows", "nothing was imported")
-            adapter.finish(conn, batch_id)
+            adapter.link(conn, batch_id)
             progress.finishing(summary.read, summary.rejected)
             keep = not (opts.dry_run or (summary.rejected and not opts.allow_rejects))
+            adapter.finish(summary, keep)
             if keep:
                 deferred.restore()  # on rollback, the rollback brings the indexes back
             # history: one 'create' row per new record, in SQL (no ids pulled into Python)
@@ -357,7 +447,11 @@ def _is_cjk(text: str) -> bool:
 def _seen_keys(conn, adapter) -> tuple:
     """A SeenKeys per duplicate key, then one for external_id (trashed records count there)."""
     t = adapter.model.__table__
-    seen = [SeenKeys(adapter.has_values(conn, key)) for key in adapter.keys]
+    by_key: dict = {}
+    for key in adapter.keys:  # a key looked up as another shares that key's filter
+        target = adapter.key_aliases.get(key)
+        by_key[key] = by_key[target] if target else SeenKeys(adapter.has_values(conn, key))
+    seen = [by_key[key] for key in adapter.keys]
     has_ext = conn.execute(select(t.c.id).where(t.c.external_id.is_not(None)).limit(1)).first() is not None
     return (*seen, SeenKeys(has_ext))
 
@@ -380,15 +474,21 @@ def _claim(new_by_key: list[dict], kv, i: int, line: int) -> None:
             by_value[value] = (i, line)
 
 
-def _unique_rows(pending: list, found: list[dict]) -> set[int]:
-    """Indexes of the rows none of whose key values another row of the chunk or a record has."""
+def _unique_rows(pending: list, found: list[dict], key_columns: list, targets: list[int]) -> set[int]:
+    """Indexes of the rows none of whose key values another row of the chunk or a record has (a
+    key looked up as another key, targets[pos], meets that key's values)."""
     clash: set[int] = set()
-    for pos, hits in enumerate(found):
-        values = [kv[pos] for _l, _r, _rec, kv in pending]
-        shared = {v for v, count in Counter(values).items() if count > 1 and v}
+    for pos, (hits, values) in enumerate(zip(found, key_columns)):
+        if targets[pos] == pos:
+            shared = {v for v, n in Counter(values).items() if n > 1 and v}
+        else:
+            shared = set(values) & set(key_columns[targets[pos]])
+            shared.discard(None)
+            if shared:
+                clash.update(compress(count(), map(shared.__contains__, key_columns[targets[pos]])))
         shared.update(v for v in hits if v)
         if shared:
-            clash.update(i for i, v in enumerate(values) if v in shared)
+            clash.update(compress(count(), map(shared.__contains__, values)))
     return set(range(len(pending))) - clash
 
 
@@ -434,9 +534,15 @@ def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, 
             by_ext[ext] = (ident, deleted)
     # 2. existing records by duplicate keys (indexed lookups, one query per key and table)
     found: list[dict] = []
+    key_columns = list(zip(*map(itemgetter(3), pending))) if keys else []  # per key, the rows' values
+    aliases = adapter.key_aliases
+    targets = [keys.index(aliases[k]) if k in aliases else pos for pos, k in enumerate(keys)]
     for pos, key in enumerate(keys):
-        values = seen[pos].to_look_up({kv[pos] for _l, _r, _rec, kv in pending if kv[pos]})
-        found.append(adapter.match(conn, key, _padded(values)) if values else {})
+        values = set(key_columns[pos])
+        values.discard(None)
+        values.discard("")
+        values = seen[pos].to_look_up(values)
+        found.append(adapter.match(conn, aliases.get(key, key), _padded(values)) if values else {})
     creates: list[tuple] = []
     new_by_key: list[dict] = [dict() for _ in keys]   # key value -> (index in creates, line)
     new_by_ext: dict = {}                              # external id -> index in creates
@@ -444,7 +550,7 @@ def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, 
     restores: list[int] = []
     # Rows whose keys meet no other row's and no record's are new; only the others need the rules
     # below, in file order (a skipped row does not claim its other keys). External ids: all rows.
-    easy = set() if ext_all else _unique_rows(pending, found)
+    easy = set() if ext_all else _unique_rows(pending, found, key_columns, targets)
     for n, (line, row, rec, kv) in enumerate(pending):
         if n in easy:
             creates.append(rec)
@@ -469,7 +575,7 @@ def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, 
             dup = None
             for pos, value in enumerate(kv):
                 if value:
-                    hit = new_by_key[pos].get(value)
+                    hit = new_by_key[targets[pos]].get(value)
                     if hit is not None:
                         dup = ("new", hit, keys[pos])
                         break
@@ -534,7 +640,7 @@ def _fast_insert(conn, t, names: tuple, rows: list[tuple], constants: dict) -> N
     (psycopg) the rows go in with COPY.
     """
     dialect = conn.dialect
-    present = {name: i for i, name in enumerate(names) if _has_value(rows, i)}
+    present = {name: i for i, name in enumerate(names) if name in t.c and _has_value(rows, i)}
     columns = [*present, *(c for c in constants if c not in present)]
     cache_key = (dialect.name, t.name, tuple(sorted(columns)))
     entry = _INSERTS.get(cache_key)

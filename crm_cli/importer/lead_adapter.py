@@ -45,18 +45,18 @@ EXPORT = ["id", "name", "company", "title", "email", "phone", "mobile", "source"
 IMPORT_STATUSES = ("new", "working", "qualified", "disqualified")
 
 
-def _reason(check, *args) -> str:
+def _reason(field: str, check, *args) -> RowError:
     try:
         check(*args)
     except ValueError as exc:
-        return str(exc)
-    return ""
+        return RowError(str(exc), field)
+    return RowError("", field)
 
 
-def _each(values: list, check, errors: dict, default=None, memo: bool = True) -> list:
+def _each(values: list, check, errors: dict, field: str, default=None, memo: bool = True) -> list:
     """check(value) for each non-empty value (once per distinct value with memo; without, for
     columns whose values are mostly unique); empty -> default. A ValueError rejects the row with
-    its message (unless the row already has a reason)."""
+    its message, about `field` (unless the row already has a reason)."""
     out = []
     append = out.append
     if not memo:
@@ -67,7 +67,7 @@ def _each(values: list, check, errors: dict, default=None, memo: bool = True) ->
             try:
                 append(check(v))
             except ValueError as exc:
-                errors.setdefault(i, str(exc))
+                errors.setdefault(i, RowError(str(exc), field))
                 append(None)
         return out
     seen: dict = {}
@@ -80,7 +80,7 @@ def _each(values: list, check, errors: dict, default=None, memo: bool = True) ->
             try:
                 hit = seen[v] = check(v)
             except ValueError as exc:
-                hit = seen[v] = _Bad(str(exc))
+                hit = seen[v] = _Bad(RowError(str(exc), field))
         if type(hit) is _Bad:
             errors.setdefault(i, hit.reason)
             append(None)
@@ -89,10 +89,17 @@ def _each(values: list, check, errors: dict, default=None, memo: bool = True) ->
     return out
 
 
+def _padded(values: set) -> list:
+    """As engine._padded: a multiple of 512 values, so few distinct statements are prepared."""
+    out = list(values)
+    out.extend([out[0]] * (-len(out) % 512))
+    return out
+
+
 class _Bad:
     __slots__ = ("reason",)
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: RowError):
         self.reason = reason
 
 
@@ -113,7 +120,11 @@ class LeadAdapter(Adapter):
     fields = LEAD_FIELDS
     combine = {"name": ("first_name", "middle_name", "last_name")}
     required = ("name", "company")
-    keys = ("email_key", "phone_key")
+    # the duplicate rules of `crm lead add` (services.leads.find_duplicates): the same email or
+    # phone (the mobile's, the office phone's) as a lead, contact or customer, or the same name at
+    # the same company as a lead. A record's phone_key is its mobile's, else its office phone's.
+    keys = ("email_key", "phone_key", "office_phone_key", "name_company_key")
+    key_aliases = {"office_phone_key": "phone_key"}
     label = "name"
     export_columns = EXPORT
 
@@ -133,6 +144,7 @@ class LeadAdapter(Adapter):
             raise ValidationError(f"--status must be one of {', '.join(IMPORT_STATUSES)}, not '{st}'")
         self.default_status = st
         self.sources: dict = {}
+        self.new_sources: dict[str, str] = {}  # source key -> an unknown source as first written
         self.company_keys: dict = {}
 
     def clean_columns(self, fields: dict[str, list], n: int, skip: set[int]) -> Cleaned:
@@ -141,7 +153,7 @@ class LeadAdapter(Adapter):
         owner and company is looked at once."""
         from crm_cli.services import leads as L
 
-        errors: dict[int, str] = {i: "" for i in skip}  # row -> the first reason it is rejected for
+        errors: dict[int, RowError | None] = {i: None for i in skip}  # row -> its first reason
         none = [None] * n
 
         def col(name: str) -> list:
@@ -158,28 +170,33 @@ class LeadAdapter(Adapter):
             if max(map(len, filter(None, values)), default=0) > limit:  # rare: find the rows
                 for i, v in enumerate(values):
                     if v is not None and len(v) > limit and i not in errors:
-                        errors[i] = _reason(L.check_text, f, v)
+                        errors[i] = _reason(f, L.check_text, f, v)
         out["notes"] = col("notes")
-        out["email"] = _each(col("email"), L.check_email, errors, memo=False)
+        out["email"] = _each(col("email"), L.check_email, errors, "email", memo=False)
         phone, mobile = col("phone"), col("mobile")
-        phone_keys = _each(phone, partial(_phone_key, "phone"), errors, memo=False)
-        mobile_keys = _each(mobile, partial(_phone_key, "mobile"), errors, memo=False)
+        phone_keys = _each(phone, partial(_phone_key, "phone"), errors, "phone", memo=False)
+        mobile_keys = _each(mobile, partial(_phone_key, "mobile"), errors, "mobile", memo=False)
         out["phone"], out["mobile"] = phone, mobile
         # empty cells stay None: an update keeps the record's value; new records get insert_defaults()
-        out["source"] = _each(col("source"), self._source, errors)
-        status = _each(col("status"), self._status, errors)
+        out["source"] = _each(col("source"), self._source, errors, "source")
+        status = _each(col("status"), self._status, errors, "status")
         out["status"] = status
         reasons = col("disqualify_reason")
         out["disqualify_reason"] = [r if (s or self.default_status) == "disqualified" else None
                                     for r, s in zip(reasons, status)]
-        out["owner_id"] = _each(col("owner"), self._owner, errors)
+        out["owner_id"] = _each(col("owner"), self._owner, errors, "owner")
         out["email_key"] = out["email"]
         out["phone_key"] = [m or p for m, p in zip(mobile_keys, phone_keys)]
+        # not a column: the office phone's key when the row has a mobile too (else it is phone_key)
+        out["office_phone_key"] = ([p if m else None for m, p in zip(mobile_keys, phone_keys)]
+                                   if phone is not none and mobile is not none else none)
         known = self.company_keys
-        out["company_key"] = [None if c is None else known.get(c) or self._company_key(c) for c in company]
+        ck = out["company_key"] = [None if c is None else known.get(c) or self._company_key(c) for c in company]
+        # not a column: the duplicate key of "the same name at the same company" (written by no insert)
+        out["name_company_key"] = [k + "\x1f" + n.lower() if k and n else None for k, n in zip(ck, name)]
         rows: list = list(zip(*out.values()))
         for i, reason in errors.items():
-            rows[i] = RowError(reason) if reason else None
+            rows[i] = reason if reason is not None and str(reason) else None
         return Cleaned(tuple(out), rows)
 
     def insert_defaults(self) -> dict:
@@ -188,12 +205,37 @@ class LeadAdapter(Adapter):
         return {k: v for k, v in defaults.items() if v is not None}
 
     def _source(self, text: str) -> str:
+        """The configured source `text` names; an unknown one is kept as written (its first
+        writing) and added to the configured sources at the end, or rejected with --strict-sources."""
         hit = self.sources.get(text)
         if hit is None:
             from crm_cli.services import leads as L
 
-            hit = self.sources[text] = L.check_source(text)
+            hit = L.match_source(text)
+            if hit is None:
+                if self.opts is not None and self.opts.strict_sources:
+                    L.check_source(text)  # raises with the one wording
+                problem = L.new_source_problem(text)
+                if problem:
+                    raise ValueError(problem)
+                hit = self.new_sources.setdefault(L.source_key(text), text)
+            self.sources[text] = hit
         return hit
+
+    def finish(self, summary, keep: bool) -> None:
+        """The unknown sources that rows written (or to be written) carry are listed and, when the
+        import is kept, added to lead_sources (those of rejected or skipped rows only are not)."""
+        new = list(self.new_sources.values())
+        if new:
+            t = Lead.__table__
+            used = set(self.session.connection().execute(select(t.c.source).distinct()
+                                                         .where(t.c.source.in_(new))).scalars())
+            new = [s for s in new if s in used]
+        summary.new_sources = new
+        if keep and new:
+            from crm_cli.services import leads as L
+
+            L.add_sources(summary.new_sources)
 
     def _status(self, text: str) -> str:
         # 'converted' is accepted: an exported converted lead comes back as converted (its links
@@ -221,6 +263,37 @@ class LeadAdapter(Adapter):
         from crm_cli.models import Contact, Customer
 
         return [("lead", Lead, "name"), ("contact", Contact, "name"), ("customer", Customer, "name")]
+
+    def match(self, conn, key: str, values: list) -> dict:
+        if key != "name_company_key":
+            return super().match(conn, key, values)
+        # as services.leads.find_duplicates: company_key = ? AND lower(name) = ? (indexed company_key)
+        wanted = set(values)
+        pairs = [v.split("\x1f", 1) for v in wanted]
+        companies, names = _padded({c for c, _n in pairs}), _padded({n for _c, n in pairs})
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = (f"SELECT company_key, id, name FROM leads WHERE company_key IN ({', '.join([mark] * len(companies))})"
+               f" AND lower(name) IN ({', '.join([mark] * len(names))}) AND deleted_at IS NULL")
+        out: dict = {}
+        for company_key, ident, name in sorted(conn.exec_driver_sql(sql, (*companies, *names)).all(),
+                                               key=lambda r: r[1]):
+            value = company_key + "\x1f" + name.lower()
+            if value in wanted:  # (a pair of this company's and another row's name is not)
+                out.setdefault(value, ("lead", ident, name))
+        return out
+
+    def has_values(self, conn, key: str) -> bool:
+        if key != "name_company_key":
+            return super().has_values(conn, key)
+        t = Lead.__table__
+        return conn.execute(select(t.c.id).where(t.c.company_key.is_not(None), t.c.deleted_at.is_(None))
+                            .limit(1)).first() is not None
+
+    def lookup_columns(self) -> set[str]:
+        return {"email_key", "phone_key", "company_key"}
+
+    def describe(self, key: str) -> str:
+        return {"name_company_key": "name and company", "office_phone_key": "phone"}.get(key) or super().describe(key)
 
     def export_rows(self, session, filters: dict) -> Iterator[dict]:
         from crm_cli.services import identity, leads

@@ -79,7 +79,7 @@ class OppAdapter(Adapter):
                 rows = self.session.execute(select(Pipeline).where(func.lower(Pipeline.name) == key,
                                                                    Pipeline.deleted_at.is_(None))).scalars().all()
                 if len(rows) != 1:
-                    raise RowError(f"no pipeline '{name}'")
+                    raise RowError(f"no pipeline '{name}'", "pipeline")
                 p = rows[0]
             else:
                 p = self.default_pipeline
@@ -112,11 +112,10 @@ class OppAdapter(Adapter):
             return self.default_owner
         hit = self.users.get(" ".join(text.split()).lower())
         if hit is None:
-            raise RowError(f"no user '{text}' (add it with 'crm user add HANDLE --name \"{text}\"')")
+            raise RowError(f"no user '{text}' (add it with 'crm user add HANDLE --name \"{text}\"')", "owner")
         return hit
 
     def clean(self, raw: dict) -> dict:
-        from crm_cli.core.dates import parse_date
         from crm_cli.core.money import parse_money
         from crm_cli.services import pipelines
 
@@ -126,21 +125,21 @@ class OppAdapter(Adapter):
             stage = stages.get(raw["stage"].strip().lower())
             if stage is None:
                 raise RowError(f"no stage '{raw['stage']}' in pipeline '{pipe.name}' "
-                               f"(stages: {', '.join(s.name for s in stages.values())})")
+                               f"(stages: {', '.join(s.name for s in stages.values())})", "stage")
         title = raw.get("title") or " ".join(x for x in (raw.get("product"), raw.get("customer")) if x) \
             or raw.get("external_id")
         if len(title) > 300:
-            raise RowError("title is longer than 300 characters")
+            raise RowError("is longer than 300 characters", "title")
         money = parse_money(raw["amount"], raw.get("currency"), option="amount") if raw.get("amount") else None
         prob = stage.probability
         if raw.get("probability"):
             try:
                 prob = int(float(raw["probability"].rstrip("%")))
             except ValueError:
-                raise RowError(f"probability '{raw['probability']}' is not a number") from None
+                raise RowError(f"'{raw['probability']}' is not a number", "probability") from None
             pipelines.check_probability(prob, "probability")
-        close = parse_date(raw["expected_close"], option="close date") if raw.get("expected_close") else None
-        created = parse_date(raw["created"], option="created date") if raw.get("created") else None
+        close = _date(raw.get("expected_close"), "expected_close")
+        created = _date(raw.get("created"), "created")
         status = {"won": "won", "lost": "lost"}.get(stage.kind, "open")
         rec = {"title": title, "customer_id": self._customer(raw.get("customer")), "pipeline_id": pipe.id,
                "stage_id": stage.id, "owner_id": self._owner(raw.get("owner")), "status": status,
@@ -156,7 +155,7 @@ class OppAdapter(Adapter):
             rec["created_at"] = _utc(created)
         if status in ("won", "lost"):
             if close is None:
-                raise RowError(f"a {status} opportunity needs its close date")
+                raise RowError(f"a {status} opportunity needs its close date", "expected_close")
             rec["closed_on"] = close
             rec["closed_at"] = _utc(close)
             if created is not None:
@@ -190,6 +189,19 @@ class OppAdapter(Adapter):
                    "created": to_local(o.created_at).date(), "owner": owner, "source": o.source,
                    "campaign": o.campaign, "next_step": o.next_step, "lost_reason": o.lost_reason,
                    "external_id": o.external_id, "notes": o.notes, "custom": dict(o.custom or {})}
+
+
+def _date(text: str | None, field: str):
+    """The date in `text` (None when empty); one it cannot read rejects the row, about `field`."""
+    from crm_cli.core.dates import parse_date
+    from crm_cli.core.errors import ValidationError
+
+    if not text:
+        return None
+    try:
+        return parse_date(text, option=field)
+    except ValidationError as exc:
+        raise RowError(str(exc), field) from None
 
 
 def _utc(d) -> datetime:

@@ -2,7 +2,7 @@
 
 An export imports back without loss: a customer's tags (`;`-separated), the currency of its credit
 limit and its parent (by name), a contact's manager (`reports_to`, by name at the same customer).
-Tags and references are set once every row is in (finish()), so a parent may come later in the file.
+Tags and references are set once every row is in (link()), so a parent may come later in the file.
 """
 
 from __future__ import annotations
@@ -31,6 +31,22 @@ def _written(conn, t, opts, ext, same):
         rows = conn.execute(select(t.c.id).where(same, t.c.deleted_at.is_(None)).limit(2)).all()
         return rows[0][0] if len(rows) == 1 else None
     return None
+
+
+def _row_error(exc) -> RowError:
+    """A pydantic error as a reject reason about its field."""
+    loc = exc.errors()[0].get("loc") or (None,)
+    return RowError(_pydantic_reason(exc), str(loc[0]) if loc[0] is not None else None)
+
+
+def _parsed(parse, text: str, field: str, **kw):
+    """A shared parser's value; its ValidationError rejects the row, about `field`."""
+    from crm_cli.core.errors import ValidationError
+
+    try:
+        return parse(text, **kw)
+    except ValidationError as exc:
+        raise RowError(str(exc), field) from None
 
 
 class CustomerAdapter(Adapter):
@@ -76,7 +92,7 @@ class CustomerAdapter(Adapter):
         self.default_owner = identity.user_ref(session, opts.defaults.get("owner")).id  # registers you first
         self.users = {h.lower(): i for i, h in session.execute(select(User.id, User.handle))}
         self.In, self.PydanticError = customers.CustomerIn, PydanticError
-        self.later: list[tuple] = []  # (name_key, external id, name, tags, parent text) for finish()
+        self.later: list[tuple] = []  # (name_key, external id, name, tags, parent text) for link()
         self.default_status = opts.defaults.get("status")
         if self.default_status:
             from crm_cli.core.errors import ValidationError
@@ -102,11 +118,11 @@ class CustomerAdapter(Adapter):
         try:
             data = self.In.model_validate(raw)
         except self.PydanticError as exc:
-            raise RowError(_pydantic_reason(exc)) from None
+            raise _row_error(exc) from None
         rec = data.model_dump()
 
         if limit:
-            m = parse_money(limit, currency, option="credit_limit")
+            m = _parsed(parse_money, limit, "credit_limit", currency=currency, option="credit_limit")
             rec["credit_limit"], rec["currency"] = m.minor, m.currency
         elif currency:
             try:
@@ -124,7 +140,7 @@ class CustomerAdapter(Adapter):
     def insert_defaults(self) -> dict:
         return {"status": (self.default_status or "prospect").lower(), "owner_id": self.default_owner}
 
-    def finish(self, conn, batch_id: int) -> None:
+    def link(self, conn, batch_id: int) -> None:
         """Tags and parents, now that every row is in (through the service: history, cycle check)."""
         from crm_cli.core.errors import ValidationError
         from crm_cli.importer.base import customer_by_name
@@ -163,7 +179,7 @@ class CustomerAdapter(Adapter):
             return None  # new records: insert_defaults()
         hit = self.users.get(owner.lower())
         if hit is None:
-            raise RowError(f"no user '{owner}'")
+            raise RowError(f"no user '{owner}'", "owner")
         return hit
 
     def export_rows(self, session, filters: dict) -> Iterator[dict]:
@@ -235,13 +251,16 @@ class ContactAdapter(Adapter):
         from crm_cli.services import contacts
 
         self.customers: dict[str, int | None] = {}
-        self.later: list[tuple] = []  # (customer id, name, email key, external id, manager) for finish()
+        self.later: list[tuple] = []  # (customer id, name, email key, external id, manager) for link()
         self.In, self.PydanticError = contacts.ContactIn, PydanticError
 
     def _customer(self, text: str) -> int:
         from crm_cli.importer.base import customer_by_name
 
-        return customer_by_name(self.session.connection(), self.customers, text)
+        try:
+            return customer_by_name(self.session.connection(), self.customers, text)
+        except RowError as exc:
+            raise RowError(str(exc), "customer") from None
 
     def clean(self, raw: dict) -> dict:
         from crm_cli.core.dates import parse_date
@@ -252,11 +271,11 @@ class ContactAdapter(Adapter):
         if not cust:
             raise RowError("no customer (company) for the contact")
         if "birthday" in raw:
-            raw["birthday"] = parse_date(raw["birthday"], option="birthday")
+            raw["birthday"] = _parsed(parse_date, raw["birthday"], "birthday", option="birthday")
         try:
             data = self.In.model_validate(raw)
         except self.PydanticError as exc:
-            raise RowError(_pydantic_reason(exc)) from None
+            raise _row_error(exc) from None
         rec = data.model_dump()
         rec["customer_id"] = self._customer(cust)
         rec["email_key"] = normalize.email_key(rec["email"])
@@ -265,7 +284,7 @@ class ContactAdapter(Adapter):
             self.later.append((rec["customer_id"], rec["name"], rec["email_key"], rec["phone_key"], ext, boss))
         return rec
 
-    def finish(self, conn, batch_id: int) -> None:
+    def link(self, conn, batch_id: int) -> None:
         """Managers (reports_to: a contact's name at the same customer), now that every row is in."""
         from crm_cli.core.errors import ValidationError
         from crm_cli.services import contacts

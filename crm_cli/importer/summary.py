@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crm_cli.core.errors import UsageError, ValidationError
+from crm_cli.core.errors import UsageError
 from crm_cli.importer.base import Options
 
 if TYPE_CHECKING:
@@ -26,24 +26,24 @@ def parse_mapping(items: list[str] | None) -> dict[str, str]:
 def import_options(*, map_: list[str] | None = None, on_duplicate: str = "skip", dry_run: bool = False,
                    rejects: str | None = None, allow_rejects: bool = False, keep_extra: bool = False,
                    encoding: str | None = None, delimiter: str | None = None, chunk_size: int = 5000,
-                   defaults: dict[str, Any] | None = None, progress: bool = True) -> Options:
+                   defaults: dict[str, Any] | None = None, progress: bool = True,
+                   strict_sources: bool = False) -> Options:
     """The engine's Options from the import command's flags."""
     return Options(on_duplicate=on_duplicate.lower(), dry_run=dry_run, allow_rejects=allow_rejects,
                    rejects=rejects, keep_extra=keep_extra, mapping=parse_mapping(map_), encoding=encoding,
-                   delimiter=delimiter, chunk_size=chunk_size, progress=progress, defaults=dict(defaults or {}))
+                   delimiter=delimiter, chunk_size=chunk_size, progress=progress, defaults=dict(defaults or {}),
+                   strict_sources=strict_sources)
 
 
-def summary_lines(s: Summary) -> list[str]:
-    """The messages for people after an import: counts, columns left out, the first rejected rows."""
+def summary_lines(s: Summary, opts: Options) -> list[str]:
+    """The messages for people after an import: counts, then the columns left out, new lead sources and
+    (with --allow-rejects) one line about the rejected rows."""
     verb = ("dry run, nothing written; would have" if s.dry_run else
             "imported" if s.written else "nothing written; would have")
     lines = [f"{s.file}: {verb}: read {s.read}, created {s.created}, updated {s.updated}, "
              f"unchanged {s.unchanged}, skipped as duplicate {s.skipped}, rejected {s.rejected}"
              + (f" (batch {s.batch})" if s.batch else "") + f" [{s.encoding}, delimiter {s.delimiter!r}]"]
-    if s.unmapped:
-        lines.append("columns not imported: " + ", ".join(s.unmapped) + " (use --keep-extra or --map)")
-    lines.extend("  rejected " + line for line in s.first_rejects)
-    return lines
+    return lines + s.notes(opts.allow_rejects)
 
 
 def summary_record(s: Summary, full: bool) -> dict:
@@ -56,8 +56,7 @@ def summary_record(s: Summary, full: bool) -> dict:
 
 
 def check_rejected(s: Summary, opts: Options) -> None:
-    """Rejected rows without --allow-rejects: nothing was imported, and that is an error."""
-    if s.rejected and not opts.allow_rejects:
-        where = f"see {s.rejects_file}" if s.rejects_file else "use --rejects FILE to see them all"
-        raise ValidationError(f"{s.rejected} row(s) rejected; nothing was imported",
-                              f"{where}; fix them, or pass --allow-rejects to import the good rows")
+    """Rejected rows without --allow-rejects: nothing was imported, and that is one error line."""
+    failure = s.failure(opts.allow_rejects)
+    if failure is not None:
+        raise failure

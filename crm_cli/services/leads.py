@@ -23,21 +23,35 @@ EDITABLE = ("name", "company", "title", "email", "phone", "mobile", "source", "c
 SORTS = {"id": Lead.id, "name": Lead.name, "company": Lead.company, "status": Lead.status,
          "source": Lead.source, "created": Lead.created_at, "updated": Lead.updated_at}
 
-# words people (and other CRMs) use for the configured sources
+# words people (and other CRMs) use for the configured sources: Salesforce's Lead Source picklist
+# (current and older orgs), HubSpot's original sources, SuiteCRM/EspoCRM/Odoo values, and Chinese
+# (incl. the Chinese labels of those CRMs); compared ignoring case, width, spaces and punctuation
 SOURCE_SYNONYMS = {
-    "web": ["website", "web site", "online", "internet", "web form", "webform", "inbound", "seo", "网站",
-            "官网", "网络", "网页", "线上", "表单"],
-    "referral": ["referred", "partner", "word of mouth", "customer referral", "employee referral",
-                 "推荐", "转介绍", "介绍", "朋友介绍", "客户推荐"],
+    "web": ["website", "web site", "online", "internet", "web form", "webform", "inbound", "seo",
+            "organic search", "search engine", "direct traffic", "social media", "organic social", "social",
+            "facebook", "linkedin", "twitter",
+            "网站", "官网", "网络", "网页", "线上", "表单", "网站表单", "在线咨询", "搜索引擎", "自然搜索", "直接访问",
+            "直接流量", "社交媒体", "社交网络", "自然社交", "微信", "微博"],
+    "referral": ["referred", "referrals", "partner", "partner referral", "external referral", "word of mouth",
+                 "customer referral", "employee referral", "existing customer", "employee",
+                 "推荐", "转介绍", "介绍", "朋友介绍", "客户推荐", "合作伙伴推荐", "合作伙伴", "伙伴推荐", "员工推荐",
+                 "老客户介绍", "老客户推荐", "现有客户", "引荐", "口碑"],
     "trade-show": ["trade show", "tradeshow", "exhibition", "expo", "fair", "conference", "seminar",
-                   "展会", "展览会", "会展", "博览会"],
+                   "seminar internal", "seminar partner",
+                   "展会", "展览会", "会展", "博览会", "会议", "研讨会"],
     "phone-in": ["phone", "phone inquiry", "inbound call", "call", "cold call", "telephone", "电话",
-                 "来电", "电话咨询", "热线"],
-    "campaign": ["email", "email campaign", "newsletter", "advertisement", "ad", "ads", "marketing",
-                 "活动", "市场活动", "广告", "邮件"],
-    "list": ["purchased list", "bought list", "list import", "名单", "名录", "数据"],
-    "other": ["others", "misc", "unknown", "其他", "其它"],
+                 "来电", "电话咨询", "热线", "400电话"],
+    "campaign": ["email", "email campaign", "email marketing", "newsletter", "advertisement", "ad", "ads",
+                 "marketing", "paid search", "paid social", "other campaigns", "public relations", "direct mail",
+                 "ppc", "google ads",
+                 "活动", "市场活动", "广告", "邮件", "邮件营销", "电子邮件营销", "付费搜索", "付费社交", "其他营销活动",
+                 "竞价", "百度推广", "直邮", "公关"],
+    "list": ["purchased list", "bought list", "list import", "名单", "名录", "数据", "购买名单", "购买的列表",
+             "已购买列表", "购买列表"],
+    "other": ["others", "misc", "unknown", "offline", "offline sources", "self generated",
+              "其他", "其它", "线下", "线下来源", "自拓", "自主开发"],
 }
+SOURCE_MAX = 32  # leads.source
 
 
 def sources() -> list[str]:
@@ -48,6 +62,12 @@ def sources() -> list[str]:
 
 
 _source_cache: dict = {}
+_PUNCT = re.compile(r"[\W_]+")
+
+
+def source_key(text: str) -> str:
+    """'Trade Show', 'trade_show', 'TRADE-SHOW' -> 'trade show' (width, case, punctuation ignored)."""
+    return " ".join(_PUNCT.sub(" ", normalize.fold(text)).split()) or normalize.fold(text)
 
 
 def _source_table() -> dict[str, str]:
@@ -56,27 +76,52 @@ def _source_table() -> dict[str, str]:
     if cached is not None:
         return cached
     table: dict[str, str] = {}
-    for s in sources():
-        table[normalize.fold(s).replace("_", "-")] = s
-        table[normalize.fold(s).replace("-", " ")] = s
+    for s in configured:
+        table.setdefault(source_key(s), s)
+    for s in configured:
         for syn in SOURCE_SYNONYMS.get(s, []):
-            table.setdefault(normalize.fold(syn), s)
+            table.setdefault(source_key(syn), s)
     _source_cache.clear()
     _source_cache[configured] = table
     return table
+
+
+def match_source(text: str) -> str | None:
+    """The configured source `text` names (itself or an alias), or None."""
+    return _source_table().get(source_key(text))
 
 
 def normalise_source(text: str | None) -> str | None:
     """'Trade Show', '展会', 'trade_show' -> 'trade-show'; unknown -> ValidationError."""
     if text is None or not str(text).strip():
         return None
-    key = normalize.fold(text).replace("_", "-")
-    table = _source_table()
-    found = table.get(key) or table.get(key.replace("-", " "))
+    found = match_source(text)
     if found is None:
         raise ValidationError(f"--source must be one of {', '.join(sources())}, not '{text}'",
                               "configure more with 'crm config set lead_sources ...'")
     return found
+
+
+def new_source_problem(text: str) -> str | None:
+    """Why `text` cannot become a configured source (an import adds unknown sources), or None."""
+    if len(text) > SOURCE_MAX:
+        return f"--source is longer than {SOURCE_MAX} characters"
+    if "," in text or not text.isprintable():
+        return f"--source '{text}' cannot be added to lead_sources (it has a comma or a control character)"
+    return None
+
+
+def add_sources(new: list[str]) -> None:
+    """Append sources to the configured lead_sources (the config file), re-read first: another
+    crm may have added some meanwhile."""
+    from crm_cli.core import config
+
+    config.reset()
+    have = sources()
+    keys = {source_key(s) for s in have}
+    more = [s for s in new if source_key(s) not in keys]
+    if more:
+        config.set_value("lead_sources", ",".join(have + more))
 
 
 TEXT_LIMITS = {"name": 200, "company": 300, "title": 200, "campaign": 200, "external_id": 200, "city": 100,
