@@ -95,6 +95,8 @@ def get_engine(url: str | None = None, migrate: bool = True):
             cur.execute("PRAGMA busy_timeout = 30000")
             cur.execute("PRAGMA synchronous = NORMAL")
             cur.close()
+            # Unicode case folding for searches (SQLite's lower() is ASCII-only): services.listing
+            dbapi_conn.create_function("crm_fold", 1, _fold, deterministic=True)
     else:
         if url.startswith("postgresql://") or url.startswith("postgres://"):
             url_for_engine = "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -184,3 +186,31 @@ def session_scope() -> Iterator:
     finally:
         session.close()
         output.release(committed)
+
+
+def _fold(value):
+    return value.casefold() if isinstance(value, str) else value
+
+
+def lock_keys(session, keys) -> None:
+    """Serialise check-then-insert rules (duplicate checks) between processes, until the end of the
+    session's transaction: call it before the check.
+
+    PostgreSQL: one transaction-scoped advisory lock per key (in sorted order, so two sessions never
+    wait on each other crosswise). SQLite: the transaction becomes a write transaction now (BEGIN
+    IMMEDIATE waits, up to busy_timeout, for any other writer); the pysqlite driver runs reads before
+    the first write outside a transaction, so none has been opened yet unless this session already
+    wrote, and then it already holds the write lock."""
+    import hashlib
+
+    from sqlalchemy import text
+
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        if not conn.connection.driver_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    for key in sorted({k for k in keys if k}):
+        digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                     {"k": int.from_bytes(digest, "big", signed=True)})
