@@ -191,3 +191,72 @@ def test_case_insensitive_matching_is_unicode_aware(cli):
     assert [r["name"] for r in cli.json("contact", "list", "--search", "σοφ")] == ["Σοφία"]
     cli("lead", "add", "Émile", ok=True)
     assert [r["name"] for r in cli.json("lead", "list", "--search", "émi")] == ["Émile"]
+
+
+def test_import_rejects_control_characters_and_long_text(cli, tmp_path):
+    leads = tmp_path / "leads.csv"
+    leads.write_text("name,email,city,notes\nGood,g@x.cn,Shanghai,\"two\nlines\"\nBad\x1bName,b@x.cn,,\n"
+                     "Ok,o@x.cn,C\x07ity,\n", encoding="utf-8")
+    r = cli("lead", "import", str(leads), "--allow-rejects", "--rejects", str(tmp_path / "bad.csv"), ok=True)
+    assert "created 1" in r.stderr and "rejected 2" in r.stderr
+    import csv
+
+    reasons = [row[-1] for row in csv.reader(open(tmp_path / "bad.csv", encoding="utf-8"))][1:]
+    assert reasons == ["--name must not contain a control character (U+001B); remove it",
+                       "--city must not contain a control character (U+0007); remove it"]
+    assert [(x["name"], x["notes"]) for x in cli.json("lead", "list")] == [("Good", "two\nlines")]
+    customers = tmp_path / "customers.csv"
+    customers.write_text("name,website\nFine,fine.example.com\nEvil\x1bCo,\nLong," + "w" * 301 + "\n",
+                         encoding="utf-8")
+    r = cli("customer", "import", str(customers), "--allow-rejects", "--rejects", str(tmp_path / "cbad.csv"),
+            ok=True)
+    reasons = [row[-1] for row in csv.reader(open(tmp_path / "cbad.csv", encoding="utf-8"))][1:]
+    assert reasons == ["--name must not contain a control character (U+001B); remove it",
+                       "--website is longer than 300 characters (301 given)"]
+    assert [x["name"] for x in cli.json("customer", "list")] == ["Fine"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["user", "add", "bob", "--team", "t" * 10_000], "--team is longer than 100 characters (10000 given)"),
+    (["user", "add", "bob", "--name", "Bob\x1b]0;pwned\x07"], "--name must not contain a control character (U+001B)"),
+    (["pipeline", "add", "P" * 101], "pipeline name is longer than 100 characters (101 given)"),
+    (["pipeline", "add", "Renewals", "--stage", "S\x1bx:10"], "stage name must not contain a control character (U+001B)"),
+    (["pipeline", "add", "Renewals", "--description", "a\x07"], "--description must not contain a control character"),
+    (["stage", "add", "S" * 101, "--probability", "10"], "stage name is longer than 100 characters (101 given)"),
+    (["competitor", "add", "C" * 201], "--name is longer than 200 characters (201 given)"),
+    (["competitor", "add", "Rival", "--website", "w" * 301], "--website is longer than 300 characters (301 given)"),
+    (["competitor", "add", "Rival", "--strengths", "fast\x1b[2J"], "--strengths must not contain a control character"),
+])
+def test_other_entities_check_length_and_control_characters(cli, args, message):
+    before = {e: cli.json(e, "list") for e in ("user", "pipeline", "competitor")}
+    r = cli(*args)
+    assert r.exit_code == 2
+    assert r.stderr.startswith(f"crm: error: {message}") and r.stderr.count("\n") == 1
+    assert len(r.stderr) < 300
+    assert {e: cli.json(e, "list") for e in ("user", "pipeline", "competitor")} == before
+
+
+def test_tags_check_length_and_control_characters(cli):
+    cli("customer", "add", "Acme", ok=True)
+    r = cli("customer", "tag", "Acme", "vip\x1b")
+    assert r.exit_code == 2 and r.stderr == "crm: error: --tag must not contain a control character (U+001B); remove it\n"
+    r = cli("customer", "tag", "Acme", "t" * 1000)
+    assert r.exit_code == 2
+    assert r.stderr == f"crm: error: bad tag '{'t' * 80}...' (tags are 1 to 64 characters)\n"
+    assert cli.json("customer", "list")[0]["tags"] == []
+
+
+def test_concurrent_pipeline_and_competitor_adds_create_one(cli, crm_env):
+    cli("competitor", "add", "Warm-up", ok=True)
+    for args, entity in ((["pipeline", "add", "Race {i}"], "pipeline"), (["competitor", "add", "Rival {i}"], "competitor")):
+        for outs in _race(crm_env, args, rounds=2):
+            assert sorted(code for code, _ in outs) == [0, 4, 4, 4], outs
+    names = sorted(r["name"] for r in cli.json("pipeline", "list"))
+    assert [n for n in names if n.startswith("Race")] == ["Race 0", "Race 1"]
+    assert sorted(r["name"] for r in cli.json("competitor", "list")) == ["Rival 0", "Rival 1", "Warm-up"]
+
+
+def test_first_commands_at_once_create_the_acting_user_once(cli, crm_env):
+    outs = _race(crm_env, ["customer", "add", "Fresh {i}", "--force"], rounds=1)[0]
+    assert sorted(code for code, _ in outs) == [0, 0, 0, 0], outs
+    assert [u["handle"] for u in cli.json("user", "list")] == ["tester"]

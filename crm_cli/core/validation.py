@@ -87,3 +87,12 @@ def checked_text(value, flag: str, limit: int | None = None, multiline: bool = F
         return text(value, flag, limit, multiline)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
+
+
+def control_rows(values, multiline: bool = False) -> list[int]:
+    """Indexes of the values of an imported column that hold a control character (`text()`'s rule);
+    one regex search over the whole column finds that there are none."""
+    pattern = _CONTROL_MULTI_LINE if multiline else _CONTROL_ONE_LINE
+    if not pattern.search("\t".join(v for v in values if v)):
+        return []
+    return [i for i, v in enumerate(values) if v and pattern.search(v)]

@@ -178,10 +178,13 @@ def set_parent(session, c: Customer, parent: Customer | None) -> None:
 
 
 def normalise_tag(tag: str) -> str:
+    from crm_cli.core.validation import checked_text, column_limit, shown
+
     t = " ".join(tag.split()).strip()
-    if not t or len(t) > 64:
-        raise ValidationError(f"bad tag '{tag}'", "tags are 1 to 64 characters")
-    return t
+    limit = column_limit(CustomerTag, "tag")
+    if not t or len(t) > limit:
+        raise ValidationError(f"bad tag '{shown(tag)}'", f"tags are 1 to {limit} characters")
+    return checked_text(t, "--tag")
 
 
 def tags_of(session, customer_id: int) -> list[str]:

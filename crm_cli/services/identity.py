@@ -12,6 +12,11 @@ def current_user(session) -> User:
     """The acting user's record, created on first use (the first user of a database is an admin)."""
     handle = context.current_handle()
     user = session.execute(select(User).where(User.handle == handle)).scalar_one_or_none()
+    if user is None:  # created once even when two processes start at the same time
+        from crm_cli.core.db import lock_keys
+
+        lock_keys(session, ["user:" + handle])
+        user = session.execute(select(User).where(User.handle == handle)).scalar_one_or_none()
     if user is None:
         first = session.execute(select(User.id).limit(1)).first() is None
         user = User(handle=handle, name=handle, role="admin" if first else "rep")

@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 
 from crm_cli.core.errors import Duplicate
 from crm_cli.models import User
-from crm_cli.core.validation import email, one_of
+from crm_cli.core.validation import column_text, email, one_of
 
 ROLES = ("rep", "manager", "admin")
 
@@ -22,6 +22,11 @@ class UserIn(SQLModel):
     email: Optional[str] = None
     role: Optional[str] = None
     team: Optional[str] = None
+
+    @field_validator("*")
+    @classmethod
+    def _text_rules(cls, v, info):
+        return column_text(User, info.field_name, v)  # length and control characters
 
     @field_validator("handle")
     @classmethod
@@ -42,6 +47,9 @@ class UserIn(SQLModel):
 
 
 def add(session, data: UserIn) -> User:
+    from crm_cli.core.db import lock_keys
+
+    lock_keys(session, [data.handle and "user:" + data.handle])  # until commit: two processes cannot both pass
     if session.execute(select(User).where(User.handle == data.handle)).scalar_one_or_none():
         raise Duplicate(f"user '{data.handle}' already exists", "choose another handle")
     u = User(**data.model_dump(exclude_none=True))
