@@ -25,7 +25,7 @@ def validate(model_cls, **values):
 def one_of(value, allowed, flag: str):
     """`value` if it is in `allowed` (None passes), else a ValueError naming the flag and the choices."""
     if value is not None and value not in allowed:
-        raise ValueError(f"{flag} must be one of {', '.join(allowed)}, not '{value}'")
+        raise ValueError(f"{flag} must be one of {', '.join(allowed)}, not '{shown(value)}'")
     return value
 
 
@@ -36,7 +36,7 @@ def email(value, flag: str = "--email"):
     if not value:
         return value
     if not normalize.valid_email(value):
-        raise ValueError(f"{flag} '{value}' is not an email address")
+        raise ValueError(f"{flag} '{shown(value)}' is not an email address")
     return normalize.email_key(value)
 
 
@@ -62,6 +62,8 @@ def text(value, flag: str, limit: int | None = None, multiline: bool = False):
         return value
     if limit is not None and len(value) > limit:
         raise ValueError(f"{flag} is longer than {limit} characters ({len(value)} given)")
+    if value.isprintable():  # the usual case, without a regex (imports validate every field)
+        return value
     bad = (_CONTROL_MULTI_LINE if multiline else _CONTROL_ONE_LINE).search(value)
     if bad:
         what = "a line break" if bad.group() in "\r\n" else f"a control character (U+{ord(bad.group()):04X})"
@@ -75,10 +77,20 @@ def column_limit(table_model, field: str) -> int | None:
     return getattr(col.type, "length", None) if col is not None else None
 
 
+_column_limits: dict = {}
+
+
 def column_text(table_model, field: str, value, flag: str | None = None):
     """`text()` with the limit of the column `field` of `table_model` stores the value in."""
-    return text(value, flag or "--" + field.replace("_", "-"), column_limit(table_model, field),
-                multiline=field in MULTI_LINE)
+    if not isinstance(value, str):
+        return value
+    key = (table_model, field)
+    limit = _column_limits.get(key, False)
+    if limit is False:
+        limit = _column_limits[key] = column_limit(table_model, field)
+    if (limit is None or len(value) <= limit) and value.isprintable():
+        return value
+    return text(value, flag or "--" + field.replace("_", "-"), limit, multiline=field in MULTI_LINE)
 
 
 def checked_text(value, flag: str, limit: int | None = None, multiline: bool = False):
@@ -91,8 +103,9 @@ def checked_text(value, flag: str, limit: int | None = None, multiline: bool = F
 
 def control_rows(values, multiline: bool = False) -> list[int]:
     """Indexes of the values of an imported column that hold a control character (`text()`'s rule);
-    one regex search over the whole column finds that there are none."""
+    one check over the whole column finds that there are none."""
     pattern = _CONTROL_MULTI_LINE if multiline else _CONTROL_ONE_LINE
-    if not pattern.search("\t".join(v for v in values if v)):
+    whole = " ".join(filter(None, values))
+    if whole.isprintable() or not pattern.search(whole):  # isprintable(): C speed, the usual case
         return []
     return [i for i, v in enumerate(values) if v and pattern.search(v)]

@@ -114,7 +114,7 @@ def _column_value(model, key: str, raw: str, op: str):
         try:
             return int(raw)
         except ValueError:
-            raise ValidationError(f"{option}: '{raw}' is not a whole number") from None
+            raise ValidationError(f"{option}: '{shown(raw)}' is not a whole number") from None
     return raw
 
 

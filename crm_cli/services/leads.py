@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 from crm_cli.core.errors import Conflict, Duplicate, ValidationError
 from crm_cli.models import Contact, Customer, User
 from crm_cli.models.lead import Lead
-from crm_cli.core.validation import column_text
+from crm_cli.core.validation import checked_text, column_text, shown
 from crm_cli.core import normalize
 
 STATUSES = ("new", "working", "qualified", "disqualified", "converted")
@@ -108,7 +108,7 @@ def check_email(v):
         return low
     key = normalize.email_key(v)
     if not key or not _EMAIL_RE.fullmatch(key):
-        raise ValueError(f"--email '{v}' is not an email address")
+        raise ValueError(f"--email '{shown(v)}' is not an email address")
     return key
 
 
@@ -455,6 +455,7 @@ def disqualify(session, lead: Lead, reason: str) -> None:
         raise ValidationError("missing --reason", "say why the lead is disqualified")
     if len(reason) > 300:
         raise ValidationError("--reason is longer than 300 characters")
+    checked_text(reason, "--reason")
     lead.status = "disqualified"
     lead.disqualify_reason = reason
 
