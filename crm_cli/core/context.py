@@ -71,15 +71,20 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+HANDLE_LIMIT = 64  # users.handle, and every created_by/user column
+
+
 def current_handle() -> str:
     """The acting user's handle: --as > CRM_USER > config > OS login."""
+    from crm_cli.core.validation import checked_text
+
     if options.user:
-        return options.user
+        return checked_text(options.user, "--as", HANDLE_LIMIT)
     from crm_cli.core import config
 
     value = config.get("user")
     if value:
-        return str(value)
+        return checked_text(str(value), "CRM_USER (config 'user')", HANDLE_LIMIT)
     import getpass
 
     try:

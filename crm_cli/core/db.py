@@ -153,6 +153,8 @@ def get_engine(url: str | None = None, migrate: bool = True):
             cur.execute("PRAGMA busy_timeout = 30000")
             cur.execute("PRAGMA synchronous = NORMAL")
             cur.close()
+            # Unicode case folding for searches (SQLite's lower() is ASCII-only): services.listing
+            dbapi_conn.create_function("crm_fold", 1, _fold, deterministic=True)
     else:
         if url.startswith("postgresql://") or url.startswith("postgres://"):
             url_for_engine = "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -254,6 +256,10 @@ def session_scope() -> Iterator:
     finally:
         session.close()
         output.release(committed)
+
+
+def _fold(value):
+    return value.casefold() if isinstance(value, str) else value
 
 
 def lock_keys(session, keys) -> None:

@@ -105,7 +105,7 @@ def one_line(text: str, limit: int = ECHO_LIMIT) -> str:
         value = m.group(0)
         if value.startswith("'") and value.endswith("'") and len(value) > limit + 2:
             return f"'{value[1:limit - 2]}...'"
-        return value if len(value) <= limit else value[: limit - 3] + "..."
+        return value if len(value) <= limit + 2 else value[: limit - 3] + "..."  # a value cut already fits
 
     return re.sub(r"'[^']*'|[^\s']+", cut, text)
 

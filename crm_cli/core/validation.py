@@ -3,6 +3,8 @@ its validators share (a value from a fixed list, an email address)."""
 
 from __future__ import annotations
 
+import re
+
 from crm_cli.core.errors import ValidationError
 
 
@@ -23,7 +25,7 @@ def validate(model_cls, **values):
 def one_of(value, allowed, flag: str):
     """`value` if it is in `allowed` (None passes), else a ValueError naming the flag and the choices."""
     if value is not None and value not in allowed:
-        raise ValueError(f"{flag} must be one of {', '.join(allowed)}, not '{value}'")
+        raise ValueError(f"{flag} must be one of {', '.join(allowed)}, not '{shown(value)}'")
     return value
 
 
@@ -34,5 +36,76 @@ def email(value, flag: str = "--email"):
     if not value:
         return value
     if not normalize.valid_email(value):
-        raise ValueError(f"{flag} '{value}' is not an email address")
+        raise ValueError(f"{flag} '{shown(value)}' is not an email address")
     return normalize.email_key(value)
+
+
+# ---- text: length and control characters (the same rule on SQLite and PostgreSQL) ------------------
+
+# C0 controls except tab (and, in a multi-line field, newline and carriage return), DEL, C1 controls
+_CONTROL_ONE_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL_MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+MULTI_LINE = ("notes", "description", "strengths", "weaknesses")
+SHOWN = 80
+
+
+def shown(value, limit: int = SHOWN) -> str:
+    """`value` as echoed in a message: at most `limit` characters, cut with '...'."""
+    value = str(value)
+    return value if len(value) <= limit else value[:limit] + "..."
+
+
+def text(value, flag: str, limit: int | None = None, multiline: bool = False):
+    """`value` if it is at most `limit` characters and holds no control character (tab always passes,
+    newline only in a multi-line field), else a ValueError naming `flag`. None passes."""
+    if not isinstance(value, str):
+        return value
+    if limit is not None and len(value) > limit:
+        raise ValueError(f"{flag} is longer than {limit} characters ({len(value)} given)")
+    if value.isprintable():  # the usual case, without a regex (imports validate every field)
+        return value
+    bad = (_CONTROL_MULTI_LINE if multiline else _CONTROL_ONE_LINE).search(value)
+    if bad:
+        what = "a line break" if bad.group() in "\r\n" else f"a control character (U+{ord(bad.group()):04X})"
+        raise ValueError(f"{flag} must not contain {what}; remove it")
+    return value
+
+
+def column_limit(table_model, field: str) -> int | None:
+    """The declared length of `field`'s column in `table_model` (String(n)), or None (TEXT, not a column)."""
+    col = table_model.__table__.c.get(field)
+    return getattr(col.type, "length", None) if col is not None else None
+
+
+_column_limits: dict = {}
+
+
+def column_text(table_model, field: str, value, flag: str | None = None):
+    """`text()` with the limit of the column `field` of `table_model` stores the value in."""
+    if not isinstance(value, str):
+        return value
+    key = (table_model, field)
+    limit = _column_limits.get(key, False)
+    if limit is False:
+        limit = _column_limits[key] = column_limit(table_model, field)
+    if (limit is None or len(value) <= limit) and value.isprintable():
+        return value
+    return text(value, flag or "--" + field.replace("_", "-"), limit, multiline=field in MULTI_LINE)
+
+
+def checked_text(value, flag: str, limit: int | None = None, multiline: bool = False):
+    """`text()` for a command or service outside a pydantic model: a ValidationError (exit 2)."""
+    try:
+        return text(value, flag, limit, multiline)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def control_rows(values, multiline: bool = False) -> list[int]:
+    """Indexes of the values of an imported column that hold a control character (`text()`'s rule);
+    one check over the whole column finds that there are none."""
+    pattern = _CONTROL_MULTI_LINE if multiline else _CONTROL_ONE_LINE
+    whole = " ".join(filter(None, values))
+    if whole.isprintable() or not pattern.search(whole):  # isprintable(): C speed, the usual case
+        return []
+    return [i for i, v in enumerate(values) if v and pattern.search(v)]

@@ -117,6 +117,7 @@ class OppAdapter(Adapter):
 
     def clean(self, raw: dict) -> dict:
         from crm_cli.core.money import parse_money
+        from crm_cli.core.validation import column_text
         from crm_cli.services import pipelines
 
         pipe, stages, first = self._pipeline(raw.get("pipeline"))
@@ -130,6 +131,11 @@ class OppAdapter(Adapter):
             or raw.get("external_id")
         if len(title) > 300:
             raise RowError("is longer than 300 characters", "title")
+        for f in ("title", "lost_reason", "source", "campaign", "next_step", "notes"):  # as OppIn: length, control
+            try:
+                column_text(Opportunity, f, title if f == "title" else raw.get(f))
+            except ValueError as exc:
+                raise RowError(str(exc), f) from None
         money = parse_money(raw["amount"], raw.get("currency"), option="amount") if raw.get("amount") else None
         prob = stage.probability
         if raw.get("probability"):

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 from crm_cli.core.errors import Conflict, NotFound, UsageError, ValidationError
 from crm_cli.models import Contact, Customer, User
 from crm_cli.models.activity import Activity
+from crm_cli.core.validation import column_text
 from crm_cli.core.output import Col
 
 OPEN = ("planned", "in_progress")
@@ -45,6 +46,11 @@ class ActivityIn(SQLModel):
     status: Optional[str] = None
     outcome: Optional[str] = None
     duration_min: Optional[int] = None
+
+    @field_validator("*")
+    @classmethod
+    def _text_rules(cls, v, info):
+        return column_text(Activity, info.field_name, v)  # length and control characters
 
     @field_validator("type")
     @classmethod

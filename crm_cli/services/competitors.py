@@ -14,9 +14,13 @@ COLUMNS = [Col("id", "ID", "right"), Col("name", "Name"), Col("deals", "Deals", 
 
 
 def add(session, name: str, website=None, strengths=None, weaknesses=None, notes=None) -> Competitor:
+    from crm_cli.core.db import lock_keys
+
     name = (name or "").strip()
     if not name:
         raise ValidationError("competitor name must not be empty")
+    _check_texts(name=name, website=website, strengths=strengths, weaknesses=weaknesses, notes=notes)
+    lock_keys(session, ["competitor:" + name.lower()])  # until commit: two processes cannot both pass
     if session.execute(select(Competitor.id).where(func.lower(Competitor.name) == name.lower(),
                                                    Competitor.deleted_at.is_(None))).first():
         raise Duplicate(f"competitor '{name}' already exists")
@@ -26,7 +30,19 @@ def add(session, name: str, website=None, strengths=None, weaknesses=None, notes
     return c
 
 
+def _check_texts(**values) -> None:
+    """Length (from the column) and control characters, as every input model checks them."""
+    from crm_cli.core.validation import column_text
+
+    for field, value in values.items():
+        try:
+            column_text(Competitor, field, value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
 def edit(session, c: Competitor, **values) -> None:
+    _check_texts(**{k: v for k, v in values.items() if k in Competitor.__table__.c})
     for k, v in values.items():
         if v is None:
             continue

@@ -6,14 +6,14 @@ from datetime import date
 from typing import Optional
 
 from pydantic import field_validator
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlmodel import SQLModel
 
 from crm_cli.core.errors import ValidationError
 from crm_cli.models import Contact, Customer
 from crm_cli.core.output import Col
 from crm_cli.core import normalize
-from crm_cli.core.validation import email, one_of
+from crm_cli.core.validation import column_text, email, one_of
 
 ROLES = ("decision-maker", "user", "technical", "coach", "other")
 COLUMNS = [Col("id", "ID", "right"), Col("name", "Name"), Col("customer", "Customer"), Col("title", "Title"),
@@ -29,6 +29,11 @@ class ContactIn(SQLModel):
     birthday: Optional[date] = None
     decision_role: Optional[str] = None
     notes: Optional[str] = None
+
+    @field_validator("*")
+    @classmethod
+    def _text_rules(cls, v, info):
+        return column_text(Contact, info.field_name, v)  # length and control characters
 
     @field_validator("name")
     @classmethod
@@ -122,12 +127,13 @@ def list_contacts(session, customer_id=None, search=None, role=None, where=None,
         q = q.where(Contact.customer_id == customer_id)
     if role:
         q = q.where(Contact.decision_role == role)
-    if search:
-        like = f"%{search.strip().lower()}%"
-        conds = [func.lower(Contact.name).like(like), func.lower(Contact.email).like(like)]
+    from crm_cli.services.listing import check_search, contains, like_pattern
+
+    if check_search(search):
+        conds = [contains(session, Contact.name, search.strip()), contains(session, Contact.email, search.strip())]
         pk = normalize.phone_key(search)
         if pk and len(pk) >= 4:
-            conds.append(Contact.phone_key.like(f"%{pk}%"))
+            conds.append(Contact.phone_key.like(like_pattern(pk), escape="\\"))
         q = q.where(or_(*conds))
     for clause in customfields.where_clauses(session, Contact, where):
         q = q.where(clause)

@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 from crm_cli.core.errors import Conflict, Duplicate, ValidationError
 from crm_cli.models import Contact, Customer, CustomerTag, User
 from crm_cli.core import normalize
-from crm_cli.core.validation import email, one_of
+from crm_cli.core.validation import column_text, email, one_of
 
 STATUSES = ("prospect", "active", "churned")
 TIERS = ("A", "B", "C", "D")
@@ -37,6 +37,11 @@ class CustomerIn(SQLModel):
     address: Optional[str] = None
     payment_terms: Optional[int] = None
     notes: Optional[str] = None
+
+    @field_validator("*")
+    @classmethod
+    def _text_rules(cls, v, info):
+        return column_text(Customer, info.field_name, v)  # length and control characters
 
     @field_validator("name")
     @classmethod
@@ -78,9 +83,16 @@ def _keys(c: Customer) -> None:
     c.phone_key = normalize.phone_key(c.phone)
 
 
-def find_duplicates(session, name=None, email=None, phone=None, exclude_id=None) -> list[tuple[Customer, str]]:
+def find_duplicates(session, name=None, email=None, phone=None, exclude_id=None,
+                    lock: bool = False) -> list[tuple[Customer, str]]:
+    """Live customers with the same name, email or phone. With `lock` the keys stay locked until the
+    caller's transaction ends, so two processes adding the same customer at once cannot both find none."""
+    from crm_cli.core.db import lock_keys
+
     conds = []
     nk, ek, pk = normalize.name_key(name), normalize.email_key(email), normalize.phone_key(phone)
+    if lock:
+        lock_keys(session, [nk and "name:" + nk, ek and "email:" + ek, pk and "phone:" + pk])
     if nk:
         conds.append(Customer.name_key == nk)
     if ek:
@@ -111,7 +123,7 @@ def add(session, data: CustomerIn, *, owner: User, parent: Customer | None = Non
         confirm=None) -> Customer:
     """Create a customer. `confirm(matches)` may approve a duplicate (TTY prompt)."""
     if not force:
-        matches = find_duplicates(session, data.name, data.email, data.phone)
+        matches = find_duplicates(session, data.name, data.email, data.phone, lock=True)
         if matches and not (confirm and confirm(matches)):
             raise duplicate_error(matches)
     c = Customer(**data.model_dump(exclude_none=True), owner_id=owner.id,
@@ -134,7 +146,7 @@ def edit(session, c: Customer, data: CustomerIn, *, parent: Customer | None | bo
     changes = data.model_dump(exclude_none=True)
     if not force and any(k in changes for k in ("name", "email", "phone")):
         matches = find_duplicates(session, changes.get("name"), changes.get("email"), changes.get("phone"),
-                                  exclude_id=c.id)
+                                  exclude_id=c.id, lock=True)
         if matches:
             raise duplicate_error(matches)
     for k, v in changes.items():
@@ -166,10 +178,13 @@ def set_parent(session, c: Customer, parent: Customer | None) -> None:
 
 
 def normalise_tag(tag: str) -> str:
+    from crm_cli.core.validation import checked_text, column_limit, shown
+
     t = " ".join(tag.split()).strip()
-    if not t or len(t) > 64:
-        raise ValidationError(f"bad tag '{tag}'", "tags are 1 to 64 characters")
-    return t
+    limit = column_limit(CustomerTag, "tag")
+    if not t or len(t) > limit:
+        raise ValidationError(f"bad tag '{shown(tag)}'", f"tags are 1 to {limit} characters")
+    return checked_text(t, "--tag")
 
 
 def tags_of(session, customer_id: int) -> list[str]:
@@ -221,20 +236,22 @@ def list_customers(session, *, owner_id=None, status=None, tier=None, industry=N
         q = q.where(func.lower(Customer.region) == region.lower())
     if tag:
         q = q.where(Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag)))
+    from crm_cli.services.listing import check_search, contains, like_pattern
+
+    check_search(search)
     if search and normalize.looks_like_phone(search):
         # a phone number: an indexed prefix range on the normalised key, not a table scan
         pk = normalize.phone_key(search)
         q = q.where(Customer.phone_key >= pk, Customer.phone_key < pk + ":")
     elif search:
         s = search.strip()
-        like = f"%{s.lower()}%"
-        conds = [func.lower(Customer.name).like(like), func.lower(Customer.email).like(like)]
+        conds = [contains(session, Customer.name, s), contains(session, Customer.email, s)]
         pk = normalize.phone_key(s)
         if pk and len(pk) >= 4:
-            conds.append(Customer.phone_key.like(f"%{pk}%"))
+            conds.append(Customer.phone_key.like(like_pattern(pk), escape="\\"))
         nk = normalize.name_key(s)
         if nk:
-            conds.append(Customer.name_key.like(f"%{nk}%"))
+            conds.append(Customer.name_key.like(like_pattern(nk), escape="\\"))
         q = q.where(or_(*conds))
     for clause in customfields.where_clauses(session, Customer, where):
         q = q.where(clause)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from sqlalchemy import select
 
 from crm_cli.core.errors import ValidationError
+from crm_cli.core.validation import shown
 from crm_cli.models import CustomField
 
 TYPES = ("text", "number", "date", "bool")
@@ -41,7 +43,7 @@ def define(session, entity: str, key: str, type_: str, label: str | None = None)
     if type_ not in TYPES:
         raise ValidationError(f"unknown field type '{type_}'", "use text, number, date or bool")
     if not _KEY_RE.match(key):
-        raise ValidationError(f"bad field name '{key}'", "use letters, digits, _ . -")
+        raise ValidationError(f"bad field name '{shown(key)}'", "use letters, digits, _ . -")
     existing = session.execute(select(CustomField).where(CustomField.entity == entity, CustomField.key == key)
                                ).scalar_one_or_none()
     if existing:
@@ -52,20 +54,27 @@ def define(session, entity: str, key: str, type_: str, label: str | None = None)
     return field
 
 
+TEXT_LIMIT = 1000  # a custom field value (JSON, so no column length to derive it from)
+
+
 def coerce(key: str, raw: str, type_: str):
-    raw = raw.strip()
+    from crm_cli.core.validation import checked_text, shown
+
+    raw = checked_text(raw, f"--set {key}", TEXT_LIMIT).strip()
     if type_ == "number":
         try:
             value = float(raw.replace(",", ""))
         except ValueError:
-            raise ValidationError(f"--set {key}: '{raw}' is not a number") from None
+            raise ValidationError(f"--set {key}: '{shown(raw)}' is not a number") from None
+        if not math.isfinite(value):  # nan, inf, 1e400: not JSON, and no order for --where
+            raise ValidationError(f"--set {key}: '{shown(raw)}' is not a finite number")
         return int(value) if value.is_integer() and "." not in raw else value
     if type_ == "bool":
         if raw.lower() in _TRUE:
             return True
         if raw.lower() in _FALSE:
             return False
-        raise ValidationError(f"--set {key}: '{raw}' is not yes/no")
+        raise ValidationError(f"--set {key}: '{shown(raw)}' is not yes/no")
     if type_ == "date":
         from crm_cli.core.dates import parse_date
 
@@ -81,11 +90,11 @@ def parse_sets(session, entity: str, items: list[str] | None, current: dict | No
     types = definitions(session, entity)
     for item in items:
         if "=" not in item:
-            raise ValidationError(f"--set expects key=value, got '{item}'")
+            raise ValidationError(f"--set expects key=value, got '{shown(item)}'")
         key, raw = item.split("=", 1)
         key = key.strip()
         if not _KEY_RE.match(key):
-            raise ValidationError(f"--set: bad field name '{key}'", "use letters, digits, _ . -")
+            raise ValidationError(f"--set: bad field name '{shown(key)}'", "use letters, digits, _ . -")
         if raw.strip() == "":
             result.pop(key, None)
             continue
@@ -122,7 +131,7 @@ def _column_value(model, key: str, raw: str, op: str):
         try:
             return int(raw)
         except ValueError:
-            raise ValidationError(f"{option}: '{raw}' is not a whole number") from None
+            raise ValidationError(f"{option}: '{shown(raw)}' is not a whole number") from None
     return raw
 
 
@@ -131,6 +140,8 @@ _WHERE_RE = re.compile(r"^\s*([^=!<>~]+?)\s*(=|!=|>=|<=|>|<|~)\s*(.*)$")
 
 def where_clauses(session, model, items: list[str] | None) -> list:
     """`--where key=value` (also != > < >= <= and ~ for contains) on columns or custom fields."""
+    from crm_cli.services.listing import check_search, contains
+
     clauses = []
     if not items:
         return clauses
@@ -139,8 +150,15 @@ def where_clauses(session, model, items: list[str] | None) -> list:
     for item in items:
         m = _WHERE_RE.match(item)
         if not m:
-            raise ValidationError(f"--where expects key=value (or != > < >= <= ~), got '{item}'")
+            raise ValidationError(f"--where expects key=value (or != > < >= <= ~), got '{shown(item)}'")
         key, op, raw = m.groups()
+        if op == "~":
+            check_search(raw, f"--where {key}~")
+        if not (key in model.__table__.c and key != "custom") and key not in types \
+                and not _used_custom_key(session, model, key):
+            valid = [c for c in model.__table__.c.keys() if c != "custom"] + sorted(types)
+            raise ValidationError(f"--where: unknown field '{shown(key)}'",
+                                  "use one of " + ", ".join(valid) + " (or define a custom field with 'crm field add')")
         if key in model.__table__.c and key != "custom":
             col = getattr(model, key)
             value = _column_value(model, key, raw, op)
@@ -166,5 +184,11 @@ def where_clauses(session, model, items: list[str] | None) -> list:
         elif op == "<=":
             clauses.append(col <= value)
         else:
-            clauses.append(col.ilike(f"%{value}%"))
+            clauses.append(contains(session, col, str(value)))
     return clauses
+
+
+def _used_custom_key(session, model, key: str) -> bool:
+    """Whether some record holds `key` in its custom values without a definition (--set, import)."""
+    return session.execute(select(model.id).where(model.custom[key].as_string().is_not(None)).limit(1)
+                           ).first() is not None

@@ -45,6 +45,11 @@ def current_user(session) -> User:
     there the acting user is created, as its first user and an admin."""
     handle = acting_handle()
     user = session.execute(select(User).where(User.handle == handle)).scalar_one_or_none()
+    if user is None:  # created once even when two processes start at the same time
+        from crm_cli.core.db import lock_keys
+
+        lock_keys(session, ["user:" + handle])
+        user = session.execute(select(User).where(User.handle == handle)).scalar_one_or_none()
     if user is None:
         if _has_users(session):
             raise _unknown(handle)

@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 from crm_cli.core.errors import Conflict, Duplicate, ValidationError
 from crm_cli.models import Contact, Customer, User
 from crm_cli.models.lead import Lead
+from crm_cli.core.validation import checked_text, column_text, shown
 from crm_cli.core import normalize
 
 STATUSES = ("new", "working", "qualified", "disqualified", "converted")
@@ -152,7 +153,7 @@ def check_email(v):
         return low
     key = normalize.email_key(v)
     if not key or not _EMAIL_RE.fullmatch(key):
-        raise ValueError(f"--email '{v}' is not an email address")
+        raise ValueError(f"--email '{shown(v)}' is not an email address")
     return key
 
 
@@ -200,6 +201,11 @@ class LeadIn(SQLModel):
     status: Optional[str] = None
     external_id: Optional[str] = None
 
+    @field_validator("*")
+    @classmethod
+    def _text_rules(cls, v, info):
+        return column_text(Lead, info.field_name, v)  # length and control characters
+
     @field_validator("name", "company", "title", "campaign", "city", "region", "industry", "external_id")
     @classmethod
     def _text(cls, v, info):
@@ -245,14 +251,19 @@ def set_keys(lead: Lead) -> None:
 # ---- duplicates -------------------------------------------------------------------------------------
 
 def find_duplicates(session, *, name=None, email=None, phone=None, mobile=None, company=None,
-                    exclude_id=None) -> list[tuple[str, int, str, str]]:
+                    exclude_id=None, lock: bool = False) -> list[tuple[str, int, str, str]]:
     """Records that look like the same person: [(entity, id, label, why)], leads first.
 
     Same email or phone as a lead, contact or customer; or the same name at the same company as a lead.
     """
+    from crm_cli.core.db import lock_keys
+
     ek = normalize.email_key(email)
     pks = {k for k in (normalize.phone_key(phone), normalize.phone_key(mobile)) if k}
     ck = normalize.name_key(company)
+    if lock:  # held until the caller's transaction ends: two processes adding the same lead cannot both pass
+        lock_keys(session, [ek and "email:" + ek, *("phone:" + k for k in pks),
+                            ck and name and f"lead:{ck}:{name.strip().lower()}"])
     out: list[tuple[str, int, str, str]] = []
     for entity, model in (("lead", Lead), ("contact", Contact), ("customer", Customer)):
         conds = []
@@ -339,7 +350,7 @@ def add(session, data: LeadIn, *, owner: User | None, custom: dict | None = None
             raise Duplicate(f"lead {other} already has external id '{values['external_id']}'")
     if not force:
         matches = find_duplicates(session, name=data.name, email=data.email, phone=data.phone,
-                                  mobile=data.mobile, company=data.company)
+                                  mobile=data.mobile, company=data.company, lock=True)
         if matches and not (confirm and confirm(matches)):
             raise duplicate_error(matches)
     lead = Lead(**values, owner_id=owner.id if owner else None, custom=custom or {})
@@ -365,7 +376,7 @@ def edit(session, lead: Lead, data: LeadIn, *, custom: dict | None = None, owner
     if not force and any(k in changes for k in ("email", "phone", "mobile", "name", "company")):
         matches = find_duplicates(session, name=changes.get("name") or lead.name, email=changes.get("email"),
                                   phone=changes.get("phone"), mobile=changes.get("mobile"),
-                                  company=changes.get("company", lead.company), exclude_id=lead.id)
+                                  company=changes.get("company", lead.company), exclude_id=lead.id, lock=True)
         matches = [m for m in matches if not (m[0] == "contact" and m[1] == lead.converted_contact_id)]
         if matches:
             raise duplicate_error(matches)
@@ -410,17 +421,18 @@ def query(session, *, owner_id=None, status=None, source=None, campaign=None, re
         q = q.where(func.lower(Lead.industry) == industry.lower())
     if batch is not None:
         q = q.where(Lead.import_batch_id == batch)
-    if search:
+    from crm_cli.services.listing import check_search, contains, like_pattern
+
+    if check_search(search):
         s = search.strip()
-        like = f"%{s.lower()}%"
-        conds = [func.lower(Lead.name).like(like), func.lower(Lead.company).like(like),
-                 func.lower(Lead.email).like(like)]
+        conds = [contains(session, Lead.name, s), contains(session, Lead.company, s),
+                 contains(session, Lead.email, s)]
         pk = normalize.phone_key(s)
         if pk and len(pk) >= 4:
-            conds.append(Lead.phone_key.like(f"%{pk}%"))
+            conds.append(Lead.phone_key.like(like_pattern(pk), escape="\\"))
         ck = normalize.name_key(s)
         if ck:
-            conds.append(Lead.company_key.like(f"%{ck}%"))
+            conds.append(Lead.company_key.like(like_pattern(ck), escape="\\"))
         q = q.where(or_(*conds))
     for clause in customfields.where_clauses(session, Lead, where):
         q = q.where(clause)
@@ -512,6 +524,7 @@ def disqualify(session, lead: Lead, reason: str) -> None:
         raise ValidationError("missing --reason", "say why the lead is disqualified")
     if len(reason) > 300:
         raise ValidationError("--reason is longer than 300 characters")
+    checked_text(reason, "--reason")
     lead.status = "disqualified"
     lead.disqualify_reason = reason
 

@@ -18,3 +18,38 @@ def sort_and_page(q, sorts: dict, sort: str, tiebreak, limit: int | None = None,
     if limit is not None:
         q = q.limit(limit)
     return q
+
+
+SEARCH_LIMIT = 200  # characters of --search / --where ~ text (SQLite refuses very long LIKE patterns)
+
+
+def check_search(text: str | None, flag: str = "--search") -> str | None:
+    """The search text, or a ValidationError when it is too long to be a search."""
+    if text is not None and len(text) > SEARCH_LIMIT:
+        raise ValidationError(f"{flag} is longer than {SEARCH_LIMIT} characters ({len(text)} given)",
+                              "search for a shorter part of the text")
+    return text
+
+
+def like_pattern(text: str) -> str:
+    """'%text%' with LIKE's wildcards in `text` escaped (use with escape='\\\\')."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _cased_beyond_ascii(text: str) -> bool:
+    return any(not ch.isascii() and (ch.lower() != ch or ch.upper() != ch) for ch in text)
+
+
+def contains(session, col, text: str):
+    """`col` contains `text`, ignoring case the Unicode way on every backend ('ω' finds 'Ω').
+
+    PostgreSQL's ILIKE folds case by itself. SQLite's lower()/LIKE fold ASCII only: text with cased
+    non-ASCII letters is compared through crm_fold() (str.casefold, registered per connection in
+    core/db.py); other text (ASCII, CJK) keeps the built-in lower(), which is much faster per row."""
+    from sqlalchemy import func
+
+    if session.get_bind().dialect.name != "sqlite":
+        return col.ilike(like_pattern(text), escape="\\")
+    if _cased_beyond_ascii(text):
+        return func.crm_fold(col).like(like_pattern(text.casefold()), escape="\\")
+    return func.lower(col).like(like_pattern(text.lower()), escape="\\")

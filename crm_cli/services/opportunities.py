@@ -19,6 +19,7 @@ from crm_cli.core.errors import Conflict, ValidationError
 from crm_cli.models import Contact, Customer, User
 from crm_cli.models.opportunity import (Competitor, Opportunity, OpportunityCompetitor, OpportunityContact,
                                         Pipeline, Stage, StageChange)
+from crm_cli.core.validation import column_text
 from crm_cli.core.output import Col
 from crm_cli.services import pipelines as pl
 
@@ -41,6 +42,11 @@ class OppIn(SQLModel):
     campaign: Optional[str] = None
     next_step: Optional[str] = None
     notes: Optional[str] = None
+
+    @field_validator("*")
+    @classmethod
+    def _text_rules(cls, v, info):
+        return column_text(Opportunity, info.field_name, v)  # length and control characters
 
     @field_validator("title")
     @classmethod

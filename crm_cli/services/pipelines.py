@@ -135,6 +135,11 @@ def kind_stage(session, pipeline: Pipeline, kind: str) -> Stage:
 
 
 def _check_name_free(session, name: str, exclude_id: int | None = None) -> None:
+    from crm_cli.core.db import lock_keys
+    from crm_cli.core.validation import checked_text, column_limit
+
+    checked_text(name, "pipeline name", column_limit(Pipeline, "name"))
+    lock_keys(session, ["pipeline:" + name.lower()])  # until commit: two processes cannot both pass
     q = select(Pipeline.id).where(func.lower(Pipeline.name) == name.lower(), Pipeline.deleted_at.is_(None))
     if exclude_id:
         q = q.where(Pipeline.id != exclude_id)
@@ -142,6 +147,21 @@ def _check_name_free(session, name: str, exclude_id: int | None = None) -> None:
         from crm_cli.core.errors import Duplicate
 
         raise Duplicate(f"pipeline '{name}' already exists")
+
+
+def _check_stage_name(session, pipeline: Pipeline | None, name: str) -> None:
+    from crm_cli.core.db import lock_keys
+    from crm_cli.core.validation import checked_text, column_limit
+
+    checked_text(name, "stage name", column_limit(Stage, "name"))
+    if pipeline is not None:
+        lock_keys(session, [f"stage:{pipeline.id}:{name.lower()}"])
+
+
+def _check_description(description: str | None) -> None:
+    from crm_cli.core.validation import checked_text
+
+    checked_text(description, "--description", multiline=True)
 
 
 def _check_kinds(stages: list[tuple[str, int, str]]) -> None:
@@ -159,9 +179,12 @@ def add_pipeline(session, name: str, stage_specs: list[str] | None, description:
     if not name:
         raise ValidationError("pipeline name must not be empty")
     _check_name_free(session, name)
+    _check_description(description)
     specs = [parse_stage_spec(s) for s in stage_specs] if stage_specs else \
         [("Prospecting", 10, "open"), ("Qualification", 20, "open"), ("Proposal", 50, "open"),
          ("Negotiation", 80, "open"), ("Won", 100, "won"), ("Lost", 0, "lost")]
+    for n, _, _ in specs:
+        _check_stage_name(session, None, n)
     _check_kinds(specs)
     p = Pipeline(name=name, description=description)
     session.add(p)
@@ -180,6 +203,7 @@ def edit_pipeline(session, p: Pipeline, name: str | None = None, description: st
         _check_name_free(session, name, exclude_id=p.id)
         p.name = name
     if description is not None:
+        _check_description(description)
         p.description = description or None
 
 
@@ -199,6 +223,7 @@ def add_stage(session, pipeline: Pipeline, name: str, probability: int, kind: st
     quota = check_quota(quota)
     if quota is not None and kind != "open":
         raise ValidationError("--quota applies to open stages only")
+    _check_stage_name(session, pipeline, name)
     stages = stages_of(session, pipeline)
     if any(s.name.lower() == name.lower() for s in stages):
         from crm_cli.core.errors import Duplicate
@@ -231,6 +256,7 @@ def edit_stage(session, stage: Stage, name: str | None = None, probability: int 
         name = name.strip()
         if not name:
             raise ValidationError("--name must not be empty")
+        _check_stage_name(session, pipeline, name)
         if any(s.name.lower() == name.lower() and s.id != stage.id for s in stages_of(session, pipeline)):
             from crm_cli.core.errors import Duplicate
 

@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 
 from crm_cli.core.errors import Duplicate
 from crm_cli.models import User
-from crm_cli.core.validation import email, one_of
+from crm_cli.core.validation import column_text, email, one_of
 
 ROLES = ("rep", "manager", "admin")
 
@@ -22,6 +22,11 @@ class UserIn(SQLModel):
     email: Optional[str] = None
     role: Optional[str] = None
     team: Optional[str] = None
+
+    @field_validator("*")
+    @classmethod
+    def _text_rules(cls, v, info):
+        return column_text(User, info.field_name, v)  # length and control characters
 
     @field_validator("handle")
     @classmethod
@@ -44,8 +49,10 @@ class UserIn(SQLModel):
 def add(session, data: UserIn) -> User:
     """Add a user. In a database with no users yet, the one adding is registered first (as its
     first user, an admin), so `crm user add alice` on a new database leaves you able to act."""
+    from crm_cli.core.db import lock_keys
     from crm_cli.services import identity
 
+    lock_keys(session, [data.handle and "user:" + data.handle])  # until commit: two processes cannot both pass
     if session.execute(select(User.id).limit(1)).first() is None and identity.acting_handle() != data.handle:
         identity.current_user(session)
     if session.execute(select(User).where(User.handle == data.handle)).scalar_one_or_none():
