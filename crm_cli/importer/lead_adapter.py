@@ -97,14 +97,10 @@ class _Bad:
 
 
 def _phone_key(field: str, text: str) -> str:
-    """The number's key; ValueError (services.leads.check_phone's message) when it is not a number."""
-    key = normalize.phone_key(text)
-    if not key or not 5 <= len(key) <= 20 or len(text) > 64:
-        from crm_cli.services import leads as L
+    """The number's key; ValueError (core.validation.phone's message) when it is not a number."""
+    from crm_cli.core.validation import checked_phone_key
 
-        L.check_phone(field, text)  # raises with the one wording
-        raise ValueError(f"--{field} '{text}' is not a phone number")
-    return key
+    return checked_phone_key(text, f"--{field}")
 
 
 class LeadAdapter(Adapter):

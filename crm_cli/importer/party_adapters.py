@@ -55,6 +55,7 @@ class CustomerAdapter(Adapter):
         self.users = {h.lower(): i for i, h in session.execute(select(User.id, User.handle))}
         self.default_owner = identity.user_ref(session, opts.defaults.get("owner")).id
         self.In, self.PydanticError = customers.CustomerIn, PydanticError
+        self.currency = None  # the configured currency, read on the first credit limit
         self.default_status = opts.defaults.get("status")
         if self.default_status:
             from crm_cli.core.errors import ValidationError
@@ -79,7 +80,11 @@ class CustomerAdapter(Adapter):
         rec = data.model_dump()
 
         if limit:
-            m = parse_money(limit, option="credit_limit")
+            if self.currency is None:
+                from crm_cli.core.config import default_currency
+
+                self.currency = default_currency()
+            m = parse_money(limit, default=self.currency, option="credit_limit")
             rec["credit_limit"], rec["currency"] = m.minor, m.currency
         rec["owner_id"] = self._owner(owner)
         rec["name_key"] = normalize.name_key(rec["name"])

@@ -13,7 +13,7 @@ from crm_cli.core.errors import ValidationError
 from crm_cli.models import Contact, Customer
 from crm_cli.core.output import Col
 from crm_cli.core import normalize
-from crm_cli.core.validation import email, one_of
+from crm_cli.core.validation import email, one_of, phone
 
 ROLES = ("decision-maker", "user", "technical", "coach", "other")
 COLUMNS = [Col("id", "ID", "right"), Col("name", "Name"), Col("customer", "Customer"), Col("title", "Title"),
@@ -48,6 +48,11 @@ class ContactIn(SQLModel):
     @classmethod
     def _email(cls, v):
         return email(v)
+
+    @field_validator("phone", "mobile")
+    @classmethod
+    def _phone(cls, v, info):
+        return phone(v, f"--{info.field_name}")
 
 
 def _keys(c: Contact) -> None:

@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 from crm_cli.core.errors import Conflict, Duplicate, ValidationError
 from crm_cli.models import Contact, Customer, CustomerTag, User
 from crm_cli.core import normalize
-from crm_cli.core.validation import email, one_of
+from crm_cli.core.validation import email, one_of, phone
 
 STATUSES = ("prospect", "active", "churned")
 TIERS = ("A", "B", "C", "D")
@@ -63,6 +63,11 @@ class CustomerIn(SQLModel):
     @classmethod
     def _email(cls, v):
         return email(v)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v):
+        return phone(v)
 
     @field_validator("payment_terms")
     @classmethod

@@ -112,12 +112,9 @@ def check_email(v):
 
 
 def check_phone(field: str, v):
-    if v:
-        v = v.strip()
-        key = normalize.phone_key(v)
-        if not key or not 5 <= len(key) <= 20 or len(v) > 64:  # E.164 numbers have at most 15 digits
-            raise ValueError(f"--{field} '{v}' is not a phone number")
-    return v or None
+    from crm_cli.core.validation import phone
+
+    return phone(v, f"--{field}")
 
 
 def check_source(v):
