@@ -238,3 +238,25 @@ def test_minor_units_come_from_iso_4217(cli, amount, shown):
     cli("customer", "add", "Acme", ok=True)
     cli("opp", "add", "Deal", "--customer", "Acme", "--amount", amount, ok=True)
     assert cli.json("opp", "show", "1")["amount"] == shown
+
+
+def test_stored_amounts_of_currencies_with_other_digits_are_rescaled_by_the_migration(cli):
+    """5000 XOF was stored as 500000 (two digits assumed), 1.005 LYD could not be stored, 1.25 LYD was 125."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from crm_cli.core import db
+
+    cli("customer", "add", "Acme", "--credit-limit", "XOF 7,000", ok=True)
+    for amount in ("XOF 5000", "LYD 1.25", "KWD 1.234", "CNY 12.50", "XOF 1"):
+        cli("opp", "add", "Deal", "--customer", "Acme", "--amount", amount, ok=True)
+    engine = db.get_engine()
+    command.downgrade(db.alembic_config(engine), "0006_lean_import_indexes")  # as the old code stored them
+    with engine.connect() as conn:
+        assert [r[0] for r in conn.execute(text("SELECT amount FROM opportunities ORDER BY id"))] == [
+            500000, 125, 1234, 1250, 100]
+        assert conn.execute(text("SELECT credit_limit FROM customers")).scalar() == 700000
+    db.dispose_all()
+    assert [o["amount"] for o in cli.json("opp", "list", "--sort", "id")] == [
+        "5000", "1.250", "1.234", "12.50", "1"]
+    assert cli.json("customer", "show", "Acme")["credit_limit"] == "7000"
