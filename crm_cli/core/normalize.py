@@ -122,6 +122,28 @@ def _phone_key_lib(text: str, region: str | None) -> str | None:
     return f"{n.country_code}{national}"
 
 
+def phone_search_key(text: str, region: str | None = None, whole: bool = True) -> str | None:
+    """The key of a number typed as a search, perhaps only its start ('020 7946'): its stored keys
+    start with this. whole=False leaves the country code off a number written without one, for a
+    search anywhere in the key. In region CN this is phone_key."""
+    key = phone_key(text, region)
+    region = region or default_region()
+    if not key or region == "CN":
+        return key
+    t = _EXTENSION.split(unicodedata.normalize("NFKC", text).strip())[0]
+    if t.lower().removeprefix("tel:").lstrip().lstrip("(").startswith(("+", "00")):
+        return key
+    import phonenumbers
+
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    digits = _NON_DIGIT.sub("", t)
+    trunk = meta.national_prefix or ""
+    if trunk and digits.startswith(trunk):  # phonenumbers keeps it on a number too short to be valid
+        digits = digits[len(trunk):]
+    cc = str(meta.country_code)
+    return digits if cc in ("1", "86") or not whole else cc + digits
+
+
 def default_region() -> str:
     """The configured phone region (config `region`, env CRM_REGION), e.g. 'CN'."""
     return _config_get("region")

@@ -115,7 +115,7 @@ def list_contacts(session, customer_id=None, search=None, role=None, where=None,
     if search:
         like = f"%{search.strip().lower()}%"
         conds = [func.lower(Contact.name).like(like), func.lower(Contact.email).like(like)]
-        pk = normalize.phone_key(search)
+        pk = normalize.phone_search_key(search, whole=False)
         if pk and len(pk) >= 4:
             conds.append(Contact.phone_key.like(f"%{pk}%"))
         q = q.where(or_(*conds))

@@ -228,13 +228,13 @@ def list_customers(session, *, owner_id=None, status=None, tier=None, industry=N
         q = q.where(Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag)))
     if search and normalize.looks_like_phone(search):
         # a phone number: an indexed prefix range on the normalised key, not a table scan
-        pk = normalize.phone_key(search)
+        pk = normalize.phone_search_key(search)
         q = q.where(Customer.phone_key >= pk, Customer.phone_key < pk + ":")
     elif search:
         s = search.strip()
         like = f"%{s.lower()}%"
         conds = [func.lower(Customer.name).like(like), func.lower(Customer.email).like(like)]
-        pk = normalize.phone_key(s)
+        pk = normalize.phone_search_key(s, whole=False)
         if pk and len(pk) >= 4:
             conds.append(Customer.phone_key.like(f"%{pk}%"))
         nk = normalize.name_key(s)

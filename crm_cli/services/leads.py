@@ -358,7 +358,7 @@ def query(session, *, owner_id=None, status=None, source=None, campaign=None, re
         like = f"%{s.lower()}%"
         conds = [func.lower(Lead.name).like(like), func.lower(Lead.company).like(like),
                  func.lower(Lead.email).like(like)]
-        pk = normalize.phone_key(s)
+        pk = normalize.phone_search_key(s, whole=False)
         if pk and len(pk) >= 4:
             conds.append(Lead.phone_key.like(f"%{pk}%"))
         ck = normalize.name_key(s)
