@@ -85,11 +85,17 @@ def phone_key(phone: str | None, region: str | None = None) -> str | None:
         digits = _NON_DIGIT.sub("", t)
         if not digits:
             return None
+    return digits_phone_key(t, digits, region)
+
+
+def digits_phone_key(t: str, digits: str, region: str | None = None) -> str:
+    """phone_key of `t` once its `digits` are known (for validation.phone, which has them)."""
     head = t.lstrip()
-    if head[:4].lower() == "tel:":
-        head = head[4:].lstrip()
-    if head.startswith("(+"):  # '(+44) 20 7946 0958'
-        head = head[1:]
+    if head[:1] in ("t", "T", "("):
+        if head[:4].lower() == "tel:":
+            head = head[4:].lstrip()
+        if head.startswith("(+"):  # '(+44) 20 7946 0958'
+            head = head[1:]
     if head.startswith("00"):
         digits = digits[2:]
     elif not head.startswith("+") and (region or default_region()) != "CN":

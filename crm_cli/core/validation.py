@@ -75,10 +75,12 @@ def _phone_digits_key(text: str, digits: str) -> str | None:
     """`text` is digits and separators (+ - ( ) spaces) only: 5 to 20 digits in its key, and a
     country code other than +86 and +1 must be one phonenumbers knows (not its length rules:
     real files hold short numbers)."""
-    key = normalize.phone_key(text)
-    if not key or not 5 <= len(key) <= 20:
+    if not digits:
         return None
-    if text[0] == "+" or text.startswith("00"):
+    key = normalize.digits_phone_key(text, digits)
+    if not 5 <= len(key) <= 20:
+        return None
+    if text[0] in "+0" and (text[0] == "+" or text.startswith("00")):
         cc = digits[2:] if text[0] == "0" else digits
         if not cc.startswith(("86", "1")):
             import phonenumbers
