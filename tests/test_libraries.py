@@ -262,3 +262,10 @@ def test_stored_amounts_of_currencies_with_other_digits_are_rescaled_by_the_migr
     assert [o["amount"] for o in cli.json("opp", "list", "--sort", "id")] == [
         "5000", "1.250", "1.234", "12.50", "1"]
     assert cli.json("customer", "show", "Acme")["credit_limit"] == "7000"
+
+
+def test_an_empty_phone_still_clears_the_number(cli):
+    cli("customer", "add", "Acme", "--phone", "13800138000", ok=True)
+    cli("customer", "edit", "Acme", "--phone", "", ok=True)
+    assert cli.json("customer", "show", "Acme")["phone"] == ""
+    cli("customer", "add", "Other", "--phone", "138 0013 8000", ok=True)  # no longer a duplicate

@@ -47,14 +47,14 @@ _EXTENSION = r"\s*(?:ext\.?|x|转|分机)\s*\d{1,6}"  # as normalize.phone_key r
 def phone(value, flag: str = "--phone"):
     """The one rule for every phone field (customer, contact, lead; typed or imported): digits with
     + - ( ) . / and spaces, an optional extension ('ext 12', '转 801'), 5 to 20 digits; a number with
-    a country code other than +86 must be one phonenumbers knows. Returns the stripped text,
+    a country code other than +86 and +1 must be one phonenumbers knows. Returns the stripped text,
     or a ValueError naming the flag."""
     if value is None:
         return None
     v = value.strip()
     if v:
         checked_phone_key(v, flag)
-    return v or None
+    return v  # '' stays '': `edit --phone ""` clears the number
 
 
 def checked_phone_key(value: str, flag: str = "--phone") -> str:

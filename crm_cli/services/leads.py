@@ -114,7 +114,7 @@ def check_email(v):
 def check_phone(field: str, v):
     from crm_cli.core.validation import phone
 
-    return phone(v, f"--{field}")
+    return phone(v, f"--{field}") or None
 
 
 def check_source(v):
