@@ -10,6 +10,7 @@ from sqlalchemy import select
 from crm_cli.importer.base import Adapter, Cleaned, RowError
 from crm_cli.models.lead import Lead
 from crm_cli.core import normalize
+from crm_cli.core.validation import checked_phone_key
 
 LEAD_FIELDS = {
     "name": ["full name", "contact name", "contact", "lead name", "person", "联系人", "姓名", "客户姓名",
@@ -96,11 +97,9 @@ class _Bad:
         self.reason = reason
 
 
-def _phone_key(field: str, text: str) -> str:
+def _phone_key(flag: str, text: str) -> str:
     """The number's key; ValueError (core.validation.phone's message) when it is not a number."""
-    from crm_cli.core.validation import checked_phone_key
-
-    return checked_phone_key(text, f"--{field}")
+    return checked_phone_key(text, flag)
 
 
 class LeadAdapter(Adapter):
@@ -158,8 +157,8 @@ class LeadAdapter(Adapter):
         out["notes"] = col("notes")
         out["email"] = _each(col("email"), L.check_email, errors, memo=False)
         phone, mobile = col("phone"), col("mobile")
-        phone_keys = _each(phone, partial(_phone_key, "phone"), errors, memo=False)
-        mobile_keys = _each(mobile, partial(_phone_key, "mobile"), errors, memo=False)
+        phone_keys = _each(phone, partial(_phone_key, "--phone"), errors, memo=False)
+        mobile_keys = _each(mobile, partial(_phone_key, "--mobile"), errors, memo=False)
         out["phone"], out["mobile"] = phone, mobile
         # empty cells stay None: an update keeps the record's value; new records get insert_defaults()
         out["source"] = _each(col("source"), self._source, errors)
