@@ -149,6 +149,7 @@ app = typer.Typer(
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     db: Annotated[Optional[str], typer.Option("--db", help="Database file (or URL); overrides CRM_DB / "
                                               "CRM_DATABASE_URL.", show_default=False)] = None,
     as_user: Annotated[Optional[str], typer.Option("--as", help="Act as this user handle (CRM_USER).")] = None,
@@ -168,6 +169,8 @@ def main(
     from crm_cli.core import config
 
     config.reset()
+    if ctx.invoked_subcommand != "config":  # a broken config file is an error for every command but
+        config.load()                       # the ones that fix it
     if now:
         context.now()  # a bad --now is an error for every command, not just those that read the clock
 

@@ -105,13 +105,13 @@ def test_iso_dates_roundtrip(d):
     ("1.2万", 1200000, "CNY"), ("JPY 1500", 1500, "JPY"), ("€3", 300, "EUR"), ("100元", 10000, "CNY"),
 ])
 def test_money_forms(text, minor, cur):
-    assert parse_money(text) == Money(minor, cur)
+    assert parse_money(text, default="CNY") == Money(minor, cur)
 
 
 @pytest.mark.parametrize("text", ["lots", "", "1.2.3", "12.345", "-5", "¥"])
 def test_bad_money(text):
     with pytest.raises(ValidationError):
-        parse_money(text)
+        parse_money(text, default="CNY")
 
 
 def test_money_display():
@@ -123,8 +123,8 @@ def test_money_display():
 @given(st.integers(min_value=0, max_value=10**15))
 def test_money_plain_roundtrip(minor):
     m = Money(minor, "CNY")
-    assert parse_money(m.plain()) == m
-    assert parse_money(m.display()) == m
+    assert parse_money(m.plain(), default="CNY") == m
+    assert parse_money(m.display(), default="CNY") == m
 
 
 def test_far_years_are_refused(cli):

@@ -49,7 +49,7 @@ def _customers(cli):
     cli("customer", "edit", "华强电子", "--parent", "华强集团", ok=True)
     cli("customer", "add", "Acme Trading Ltd", "--credit-limit", "USD 50k", "--payment-terms", "30",
         "--set", "employees=120", "--notes", "two\nlines", ok=True)
-    cli("customer", "add", "=HYPERLINK(x)", "--phone", "-12 34", "--credit-limit", "¥1.2万", ok=True)
+    cli("customer", "add", "=HYPERLINK(x)", "--phone", "-12 345 678", "--credit-limit", "¥1.2万", ok=True)
 
 
 def test_customers_round_trip(cli, fresh_db, tmp_path):
@@ -62,7 +62,7 @@ def test_customers_round_trip(cli, fresh_db, tmp_path):
     assert first.splitlines()[1] == ('1,华强电子,prospect,A,电子,,+86 755 2345 6789,,,,华强集团,alice,'
                                      '"key-account;vip, east",,,,,,')
     assert first.splitlines()[3] == "3,Acme Trading Ltd,prospect,,,,,,,,,tester,,30,50000.00,USD,,\"two"
-    assert first.splitlines()[5] == "4,'=HYPERLINK(x),prospect,,,,-12 34,,,,,tester,,,12000.00,CNY,,,"
+    assert first.splitlines()[5] == "4,'=HYPERLINK(x),prospect,,,,-12 345 678,,,,,tester,,,12000.00,CNY,,,"
     cli("--db", fresh_db, "user", "add", "alice", ok=True)
     r = cli("--db", fresh_db, "customer", "import", str(tmp_path / "a.csv"), ok=True)
     assert "created 4" in r.stderr

@@ -55,6 +55,7 @@ def add(
 ) -> None:
     """Add an activity (optionally repeating)."""
     from crm_cli.core import db, prompts
+    from crm_cli.core.config import default_currency
     from crm_cli.core.money import parse_money
     from crm_cli.core.output import created
     from crm_cli.services import activities, customfields, identity
@@ -62,7 +63,7 @@ def add(
     subject = prompts.require(subject, "SUBJECT", "Subject")
     data = activities.validate(type=type_, subject=subject, priority=priority, notes=notes,
                                duration_min=activities.parse_duration_min(duration))
-    money = parse_money(cost, option="--cost") if cost else None
+    money = parse_money(cost, default=default_currency(), option="--cost") if cost else None
     with db.session_scope() as s:
         links = _links(s, customer, contact, lead, opp)
         own = identity.user_ref(s, owner)
@@ -141,13 +142,14 @@ def edit(
 ) -> None:
     """Change an activity; for a repeating one, this occurrence only unless --series."""
     from crm_cli.core import db
+    from crm_cli.core.config import default_currency
     from crm_cli.core.money import parse_money
     from crm_cli.core.output import info
     from crm_cli.services import activities, customfields, identity
 
     data = activities.validate(type=type_, subject=subject, priority=priority, notes=notes,
                                duration_min=activities.parse_duration_min(duration))
-    money = parse_money(cost, option="--cost") if cost else None
+    money = parse_money(cost, default=default_currency(), option="--cost") if cost else None
     with db.session_scope() as s:
         a = activities.get(s, ref)
         links = _links(s, customer, contact, lead, opp)

@@ -21,6 +21,9 @@ def list_(fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
 
     rows = [{"key": k, "value": config.get(k), "source": config.source(k), "help": key.help}
             for k, key in config.KEYS.items()]
+    for row in rows:
+        if row["key"] == "database_url" and row["value"]:
+            row["value"] = config.mask(row["value"])
     emit(rows, [Col("key"), Col("value"), Col("source"), Col("help")], fmt, as_json)
 
 
@@ -35,7 +38,7 @@ def get(key: str) -> None:
         raise ValidationError(f"unknown config key '{key}'", "known: " + ", ".join(config.KEYS))
     value = config.get(key)
     if value is not None:
-        print(",".join(value) if isinstance(value, list) else text_value(value, False))
+        print(",".join(value) if isinstance(value, list) else text_value(config.mask(value), False))
 
 
 @app.command("set")
@@ -45,7 +48,8 @@ def set_(key: str, value: Annotated[str, typer.Argument(help="Lists are comma-se
     from crm_cli.core.output import info
 
     stored = config.set_value(key, value)
-    info(f"{key} = {stored} (in {config.config_path()})")
+    shown = ",".join(stored) if isinstance(stored, list) else config.mask(stored)
+    info(f"{key} = {shown} (in {config.config_path()})")
 
 
 @app.command("unset")

@@ -45,6 +45,7 @@ def add(
 ) -> None:
     """Add a customer (refused when its name, email or phone matches an existing one)."""
     from crm_cli.core import db, prompts
+    from crm_cli.core.config import default_currency
     from crm_cli.core.money import parse_money
     from crm_cli.services import customers, customfields, identity, resolve
     from crm_cli.core import validation
@@ -53,7 +54,7 @@ def add(
     data = validation.validate(customers.CustomerIn, name=name, status=status, tier=tier, industry=industry,
                               region=region, phone=phone, email=email, website=website, address=address,
                               payment_terms=payment_terms, notes=notes)
-    limit = parse_money(credit_limit, option="--credit-limit") if credit_limit else None
+    limit = parse_money(credit_limit, default=default_currency(), option="--credit-limit") if credit_limit else None
     with db.session_scope() as s:
         parent_c = resolve.get(s, customers.Customer, parent) if parent else None
         own = identity.user_ref(s, owner)
@@ -134,6 +135,7 @@ def edit(
 ) -> None:
     """Change a customer's fields."""
     from crm_cli.core import db
+    from crm_cli.core.config import default_currency
     from crm_cli.core.money import parse_money
     from crm_cli.core.output import info
     from crm_cli.services import customers, customfields, resolve
@@ -142,7 +144,7 @@ def edit(
     data = validation.validate(customers.CustomerIn, name=name, status=status, tier=tier, industry=industry,
                               region=region, phone=phone, email=email, website=website, address=address,
                               payment_terms=payment_terms, notes=notes)
-    limit = parse_money(credit_limit, option="--credit-limit") if credit_limit else None
+    limit = parse_money(credit_limit, default=default_currency(), option="--credit-limit") if credit_limit else None
     with db.session_scope() as s:
         c = resolve.get(s, customers.Customer, ref)
         parent_c = False if parent is None else (None if parent.lower() == "none"

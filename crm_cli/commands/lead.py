@@ -240,11 +240,12 @@ def convert(
 ) -> None:
     """Convert a lead into a customer (new or existing) and a contact, optionally an opportunity."""
     from crm_cli.core import context, db, prompts
+    from crm_cli.core.config import default_currency
     from crm_cli.core.money import parse_money
     from crm_cli.core.output import emit_record, info
     from crm_cli.services import customers, identity, leads, resolve
 
-    money = parse_money(amount, option="--amount") if amount else None
+    money = parse_money(amount, default=default_currency(), option="--amount") if amount else None
     with db.session_scope() as s:
         lead = resolve.get(s, leads.Lead, ref)
         cust = resolve.get(s, customers.Customer, customer) if customer else None

@@ -61,6 +61,7 @@ def add(
     from crm_cli.core import db, prompts
     from crm_cli.core.dates import parse_date
     from crm_cli.models import Customer
+    from crm_cli.core.config import default_currency
     from crm_cli.core.money import parse_money
     from crm_cli.core.output import created
     from crm_cli.services import customfields, identity, opportunities, pipelines, resolve
@@ -68,7 +69,7 @@ def add(
     title = prompts.require(title, "TITLE", "Opportunity title")
     customer = prompts.require(customer, "--customer", "Customer")
     opportunities.validate(title=title, probability=probability)
-    money = parse_money(amount, currency, option="--amount") if amount else None
+    money = parse_money(amount, currency, default=default_currency(), option="--amount") if amount else None
     expected = parse_date(close, option="--close") if close else None
     with db.session_scope() as s:
         cust = resolve.get(s, Customer, customer)
@@ -108,11 +109,12 @@ def list_(
     """List opportunities (frozen ones are listed with status 'frozen')."""
     from crm_cli.core import db
     from crm_cli.models import Customer
+    from crm_cli.core.config import default_currency
     from crm_cli.core.money import parse_money
     from crm_cli.core.output import emit
     from crm_cli.services import identity, opportunities, pipelines, resolve
 
-    money = parse_money(min_amount, option="--min-amount") if min_amount else None
+    money = parse_money(min_amount, default=default_currency(), option="--min-amount") if min_amount else None
     with db.session_scope() as s:
         pipe = pipelines.get_pipeline(s, pipeline) if pipeline else None
         cust = resolve.get(s, Customer, customer) if customer else None
@@ -165,6 +167,7 @@ def edit(
     from crm_cli.core.dates import parse_date
     from crm_cli.models import Customer
     from crm_cli.core.errors import UsageError
+    from crm_cli.core.config import default_currency
     from crm_cli.core.money import parse_money
     from crm_cli.core.output import info
     from crm_cli.services import customfields, identity, opportunities, resolve
@@ -173,7 +176,7 @@ def edit(
                                   next_step=next_step, notes=notes)
     if currency and not amount:
         raise UsageError("--currency goes with --amount", "give both: --amount 5000 --currency EUR")
-    money = parse_money(amount, currency, option="--amount") if amount else None
+    money = parse_money(amount, currency, default=default_currency(), option="--amount") if amount else None
     clear_close = close is not None and close.lower() == "none"
     expected = parse_date(close, option="--close") if close and not clear_close else None
     with db.session_scope() as s:
@@ -245,10 +248,11 @@ def move(ref: Ref,
 def win(ref: Ref, amount: Annotated[Optional[str], typer.Option(help="Final amount, if it changed.")] = None) -> None:
     """Close as won: the won stage, probability 100, closed today."""
     from crm_cli.core import db
+    from crm_cli.core.config import default_currency
     from crm_cli.core.money import parse_money
     from crm_cli.services import opportunities
 
-    money = parse_money(amount, option="--amount") if amount else None
+    money = parse_money(amount, default=default_currency(), option="--amount") if amount else None
     with db.session_scope() as s:
         opp = _opp(s, ref)
         _moved(opp, opportunities.win(s, opp, money), "won:")

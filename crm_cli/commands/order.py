@@ -32,7 +32,8 @@ def new(
     """Start a draft order directly (`crm quote convert` makes one from a quote)."""
     from crm_cli.core import db, prompts
     from crm_cli.core.dates import parse_date
-    from crm_cli.core.money import check_currency, default_currency
+    from crm_cli.core.config import default_currency
+    from crm_cli.core.money import check_currency
     from crm_cli.core.output import created
     from crm_cli.models import Customer
     from crm_cli.services import identity, orders, resolve

@@ -63,7 +63,10 @@ def _rule_in(s, *, product, category, customer, tier, rep, min_qty, valid_from, 
     target = changes.get("product", r.product)
     if price is not None:
         default_cur = currency or (target.currency if target is not None else None)
-        changes.update(price=parse_money(price, default_cur, option="--price"), discount=None)
+        from crm_cli.core.config import default_currency
+
+        changes.update(price=parse_money(price, default_cur, option="--price", default=default_currency()),
+                       discount=None)
     if discount is not None:
         changes.update(discount=parse_percent(discount, "--discount"), price=None, tax_included=None)
     if tax_included is not None:

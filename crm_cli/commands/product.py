@@ -20,13 +20,16 @@ LIST_COLUMNS = [Col("sku", "SKU"), Col("name", "Name"), Col("unit", "Unit"), Col
 
 
 def _prices(price: str | None, currency: str | None, cost: str | None, tax: str | None):
+    from crm_cli.core.config import default_currency
     from crm_cli.core.docmoney import parse_percent
     from crm_cli.core.money import parse_money
 
-    list_price = parse_money(price, currency, option="--price") if price is not None else None
+    list_price = (parse_money(price, currency, option="--price", default=default_currency())
+                  if price is not None else None)
     cost_m = None
     if cost is not None and cost.strip().lower() not in ("", "none"):
-        cost_m = parse_money(cost, currency or (list_price.currency if list_price else None), option="--cost")
+        cost_m = parse_money(cost, currency or (list_price.currency if list_price else None), option="--cost",
+                             default=default_currency())
     rate = parse_percent(tax, "--tax") if tax is not None else None
     return list_price, cost_m, rate
 

@@ -32,7 +32,8 @@ def new(
 ) -> None:
     """Start a draft quote for a customer (add lines with add-line)."""
     from crm_cli.core import db, prompts
-    from crm_cli.core.money import check_currency, default_currency
+    from crm_cli.core.config import default_currency
+    from crm_cli.core.money import check_currency
     from crm_cli.core.output import created
     from crm_cli.models import Contact, Customer
     from crm_cli.models.opportunity import Opportunity

@@ -95,8 +95,9 @@ def _unsafe(ch: str) -> bool:
 
 def one_line(text: str, limit: int = ECHO_LIMIT) -> str:
     """`text` as one printable line: newlines, control characters and undecodable bytes escaped
-    (\\n, \\x1b, \\xff), and every quoted value (and any unbroken run of characters) longer than
-    `limit` cut to `limit` characters ending in '...'."""
+    (\\n, \\x1b, \\xff), every quoted value longer than `limit` cut to `limit` characters ending in
+    '...', and any unbroken run of characters (an unquoted value) longer than 4 x `limit` too (a file
+    path stays whole)."""
     import re
 
     text = "".join(escape_char(ch) if _unsafe(ch) else ch for ch in str(text).strip("\n"))
@@ -105,7 +106,7 @@ def one_line(text: str, limit: int = ECHO_LIMIT) -> str:
         value = m.group(0)
         if value.startswith("'") and value.endswith("'") and len(value) > limit + 2:
             return f"'{value[1:limit - 2]}...'"
-        return value if len(value) <= limit + 2 else value[: limit - 3] + "..."  # a value cut already fits
+        return value if len(value) <= 4 * limit else value[: limit - 3] + "..."
 
     return re.sub(r"'[^']*'|[^\s']+", cut, text)
 

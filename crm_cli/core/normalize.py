@@ -68,8 +68,15 @@ def valid_email(email: str) -> bool:
 _PHONE_PUNCT = str.maketrans("", "", " +()-")
 
 
-def phone_key(phone: str | None, default_country: str = "86") -> str | None:
-    """Digits only, without the country code: '+86 138-0013-8000' == '13800138000'."""
+def phone_key(phone: str | None, region: str | None = None) -> str | None:
+    """The number without formatting: '+86 138-0013-8000' == '13800138000', '+44 20 7946 0958' ==
+    '020 7946 0958' when the region is GB.
+
+    The key is the national number for China (+86) and the NANP (+1) - the keys stored before
+    phonenumbers was used - and country code + national number for every other country. A number
+    written without +/00 belongs to `region` (config `region`, default CN). Chinese numbers take the
+    fast path below; other countries' are read by phonenumbers (trunk prefixes, '(0)').
+    """
     t = phone or ""
     digits = t.translate(_PHONE_PUNCT)
     if not (digits.isascii() and digits.isdigit()):  # full-width digits, extensions: the slow path
@@ -78,14 +85,94 @@ def phone_key(phone: str | None, default_country: str = "86") -> str | None:
         digits = _NON_DIGIT.sub("", t)
         if not digits:
             return None
+    return digits_phone_key(t, digits, region)
+
+
+def digits_phone_key(t: str, digits: str, region: str | None = None) -> str:
+    """phone_key of `t` once its `digits` are known (for validation.phone, which has them)."""
     head = t.lstrip()
+    if head[:1] in ("t", "T", "("):
+        if head[:4].lower() == "tel:":
+            head = head[4:].lstrip()
+        if head.startswith("(+"):  # '(+44) 20 7946 0958'
+            head = head[1:]
     if head.startswith("00"):
         digits = digits[2:]
-    if digits.startswith(default_country) and len(digits) > 11:
-        digits = digits[len(default_country):]
-    elif head.startswith("+") and digits.startswith("1") and len(digits) == 11:
-        digits = digits[1:]
+    elif not head.startswith("+") and (region or default_region()) != "CN":
+        return _phone_key_lib(digits, region or default_region()) or _digits_key(digits)
+    if head.startswith(("+", "00")):
+        if digits.startswith("1"):  # the NANP has no trunk prefix: its keys as they always were
+            return digits[1:] if len(digits) == 11 else _digits_key(digits)
+        if not digits.startswith("86"):
+            return _phone_key_lib("+" + digits, None) or _digits_key(digits)
+    if digits.startswith("86") and len(digits) > 11:
+        digits = digits[2:]
+    return _digits_key(digits)
+
+
+def _digits_key(digits: str) -> str:
     return digits.lstrip("0") if len(digits) > 7 else digits
+
+
+def _phone_key_lib(text: str, region: str | None) -> str | None:
+    """phonenumbers' reading of a number: None when it cannot read it."""
+    import phonenumbers
+
+    try:
+        n = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    national = phonenumbers.national_significant_number(n)
+    if n.country_code in (86, 1):
+        return _digits_key(national)
+    return f"{n.country_code}{national}"
+
+
+def phone_search_key(text: str, region: str | None = None, whole: bool = True) -> str | None:
+    """The key of a number typed as a search, perhaps only its start ('020 7946'): its stored keys
+    start with this. whole=False leaves the country code off a number written without one, for a
+    search anywhere in the key. In region CN this is phone_key."""
+    key = phone_key(text, region)
+    region = region or default_region()
+    if not key or region == "CN":
+        return key
+    t = _EXTENSION.split(unicodedata.normalize("NFKC", text).strip())[0]
+    if t.lower().removeprefix("tel:").lstrip().lstrip("(").startswith(("+", "00")):
+        return key
+    import phonenumbers
+
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    digits = _NON_DIGIT.sub("", t)
+    trunk = meta.national_prefix or ""
+    if trunk and digits.startswith(trunk):  # phonenumbers keeps it on a number too short to be valid
+        digits = digits[len(trunk):]
+    cc = str(meta.country_code)
+    return digits if cc in ("1", "86") or not whole else cc + digits
+
+
+def default_region() -> str:
+    """The configured phone region (config `region`, env CRM_REGION), e.g. 'CN'."""
+    return _config_get("region")
+
+
+def _config_get(name: str):
+    global _config_get
+    from crm_cli.core.config import get  # bound on first use: config imports this module lazily
+
+    _config_get = get
+    return get(name)
+
+
+def check_region(value: str) -> str:
+    """A region phonenumbers knows ('gb' -> 'GB'), or a ValueError."""
+    code = (value or "").strip().upper()
+    if code == "CN":  # the default: no need to load phonenumbers to know it
+        return code
+    import phonenumbers
+
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"unknown region '{value[:20]}' (use a two-letter country code such as CN, GB, DE)")
+    return code
 
 
 _PHONE_LIKE = re.compile(r"\+?[0-9\s()\-]{7,}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from crm_cli.core import normalize
 from crm_cli.core.errors import ValidationError
 
 
@@ -109,3 +110,74 @@ def control_rows(values, multiline: bool = False) -> list[int]:
     if whole.isprintable() or not pattern.search(whole):  # isprintable(): C speed, the usual case
         return []
     return [i for i, v in enumerate(values) if v and pattern.search(v)]
+
+
+_PHONE_DIGITS = str.maketrans("", "", " +()-")
+_PHONE_TEXT = None  # compiled on first use
+_EXTENSION = r"\s*(?:ext\.?|x|转|分机)\s*\d{1,6}"  # as normalize.phone_key reads them
+
+
+def phone(value, flag: str = "--phone"):
+    """The one rule for every phone field (customer, contact, lead; typed or imported): digits with
+    + - ( ) . / and spaces, an optional extension ('ext 12', '转 801'), 5 to 20 digits; a number with
+    a country code other than +86 and +1 must be one phonenumbers knows. Returns the stripped text,
+    or a ValueError naming the flag."""
+    if value is None:
+        return None
+    v = value.strip()
+    if v:
+        checked_phone_key(v, flag)
+    return v  # '' stays '': `edit --phone ""` clears the number
+
+
+def checked_phone_key(value: str, flag: str = "--phone") -> str:
+    """normalize.phone_key of a number that passes phone(), or phone()'s ValueError (for imports)."""
+    v = value.strip()
+    digits = v.translate(_PHONE_DIGITS)
+    if digits.isascii() and digits.isdigit() and len(v) <= 64:  # the common case: the fast path
+        key = _phone_digits_key(v, digits)
+    else:
+        key = _phone_text_key(v)
+    if key is None:
+        shown = v if len(v) <= 40 else v[:37] + "..."
+        raise ValueError(f"{flag} '{shown}' is not a phone number")
+    return key
+
+
+def _phone_digits_key(text: str, digits: str) -> str | None:
+    """`text` is digits and separators (+ - ( ) spaces) only: 5 to 20 digits in its key, and a
+    country code other than +86 and +1 must be one phonenumbers knows (not its length rules:
+    real files hold short numbers)."""
+    if not digits:
+        return None
+    key = normalize.digits_phone_key(text, digits)
+    if not 5 <= len(key) <= 20:
+        return None
+    if text[0] in "+0" and (text[0] == "+" or text.startswith("00")):
+        cc = digits[2:] if text[0] == "0" else digits
+        if not cc.startswith(("86", "1")):
+            import phonenumbers
+
+            try:
+                phonenumbers.parse("+" + cc, None)
+            except phonenumbers.NumberParseException:
+                return None
+    return key
+
+
+def _phone_text_key(text: str) -> str | None:
+    """Full-width digits, dots, slashes, 'tel:', an extension: the slow path."""
+    global _PHONE_TEXT
+    import re
+    import unicodedata
+
+    if len(text) > 64:
+        return None
+    if _PHONE_TEXT is None:
+        _PHONE_TEXT = re.compile(r"(?:tel:)?\s*(\(?\+?[\d\s().\-/]+?)(?:" + _EXTENSION + ")?", re.I)
+    m = _PHONE_TEXT.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    if not m or not m.group(1).strip():
+        return None
+    number = re.sub(r"[./]", " ", m.group(1).strip())
+    digits = number.translate(_PHONE_DIGITS)
+    return _phone_digits_key(number, digits) if digits.isdigit() else None

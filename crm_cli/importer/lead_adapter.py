@@ -10,6 +10,7 @@ from sqlalchemy import select
 from crm_cli.importer.base import Adapter, Cleaned, RowError
 from crm_cli.models.lead import Lead
 from crm_cli.core import normalize
+from crm_cli.core.validation import checked_phone_key
 
 LEAD_FIELDS = {
     "name": ["full name", "contact name", "contact", "lead name", "person", "联系人", "姓名", "客户姓名",
@@ -103,15 +104,9 @@ class _Bad:
         self.reason = reason
 
 
-def _phone_key(field: str, text: str) -> str:
-    """The number's key; ValueError (services.leads.check_phone's message) when it is not a number."""
-    key = normalize.phone_key(text)
-    if not key or not 5 <= len(key) <= 20 or len(text) > 64:
-        from crm_cli.services import leads as L
-
-        L.check_phone(field, text)  # raises with the one wording
-        raise ValueError(f"--{field} '{text}' is not a phone number")
-    return key
+def _phone_key(flag: str, text: str) -> str:
+    """The number's key; ValueError (core.validation.phone's message) when it is not a number."""
+    return checked_phone_key(text, flag)
 
 
 class LeadAdapter(Adapter):
@@ -181,8 +176,8 @@ class LeadAdapter(Adapter):
                     errors[i] = _reason(f, text, values[i], f"--{f.replace('_', '-')}", None, f == "notes")
         out["email"] = _each(col("email"), L.check_email, errors, "email", memo=False)
         phone, mobile = col("phone"), col("mobile")
-        phone_keys = _each(phone, partial(_phone_key, "phone"), errors, "phone", memo=False)
-        mobile_keys = _each(mobile, partial(_phone_key, "mobile"), errors, "mobile", memo=False)
+        phone_keys = _each(phone, partial(_phone_key, "--phone"), errors, "phone", memo=False)
+        mobile_keys = _each(mobile, partial(_phone_key, "--mobile"), errors, "mobile", memo=False)
         out["phone"], out["mobile"] = phone, mobile
         # empty cells stay None: an update keeps the record's value; new records get insert_defaults()
         out["source"] = _each(col("source"), self._source, errors, "source")

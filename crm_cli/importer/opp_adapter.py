@@ -56,7 +56,10 @@ class OppAdapter(Adapter):
                       "lost_reason", "external_id", "notes"]
 
     def prepare(self, session, opts) -> None:
+        from crm_cli.core.config import default_currency
         from crm_cli.services import identity, pipelines
+
+        self.currency = default_currency()
 
         self.users: dict[str, int] = {}
         for ident, handle, name in session.execute(select(User.id, User.handle, User.name)):
@@ -136,7 +139,8 @@ class OppAdapter(Adapter):
                 column_text(Opportunity, f, title if f == "title" else raw.get(f))
             except ValueError as exc:
                 raise RowError(str(exc), f) from None
-        money = parse_money(raw["amount"], raw.get("currency"), option="amount") if raw.get("amount") else None
+        money = parse_money(raw["amount"], raw.get("currency"), default=self.currency,
+                            option="amount") if raw.get("amount") else None
         prob = stage.probability
         if raw.get("probability"):
             try:

@@ -59,9 +59,11 @@ class OrderAdapter(Adapter):
                       "unit_price", "discount", "tax_rate", "tax_included", "delivered", "returned"]
 
     def prepare(self, session, opts) -> None:
+        from crm_cli.core.config import default_currency
         from crm_cli.models import User
         from crm_cli.services import identity
 
+        self.currency = default_currency()
         self.users = {h.lower(): i for i, h in session.execute(select(User.id, User.handle))}
         self.default_owner = identity.user_ref(session, opts.defaults.get("owner")).id
         self.customers: dict = {}
@@ -113,7 +115,7 @@ class OrderAdapter(Adapter):
                 if len(bits) != 2:
                     raise RowError(f"instalments: '{part[:40]}' is not DATE:AMOUNT")
                 day = parse_date(bits[0], option="instalments")
-                parse_money(bits[1], rec.get("currency"), option="instalments")  # checked here, kept as text
+                parse_money(bits[1], rec.get("currency") or self.currency, option="instalments")  # checked, kept as text
                 plan.append((day, bits[1]))
             rec["instalments"] = plan
         kind = raw.get("kind", "product").strip().lower()

@@ -93,6 +93,7 @@ class CustomerAdapter(Adapter):
         self.users = {h.lower(): i for i, h in session.execute(select(User.id, User.handle))}
         self.In, self.PydanticError = customers.CustomerIn, PydanticError
         self.later: list[tuple] = []  # (name_key, external id, name, tags, parent text) for link()
+        self.currency = None  # the configured currency, read on the first credit limit
         self.default_status = opts.defaults.get("status")
         if self.default_status:
             from crm_cli.core.errors import ValidationError
@@ -122,7 +123,12 @@ class CustomerAdapter(Adapter):
         rec = data.model_dump()
 
         if limit:
-            m = _parsed(parse_money, limit, "credit_limit", currency=currency, option="credit_limit")
+            if self.currency is None:
+                from crm_cli.core.config import default_currency
+
+                self.currency = default_currency()
+            m = _parsed(parse_money, limit, "credit_limit", currency=currency, default=self.currency,
+                        option="credit_limit")
             rec["credit_limit"], rec["currency"] = m.minor, m.currency
         elif currency:
             try:

@@ -47,7 +47,10 @@ class ProductAdapter(Adapter):
 
         from crm_cli.services import products
 
+        from crm_cli.core.config import default_currency
+
         self.In, self.PydanticError = products.ProductIn, PydanticError
+        self.currency = default_currency()
 
     def clean(self, raw: dict) -> dict:
         from crm_cli.core.docmoney import parse_percent
@@ -68,7 +71,7 @@ class ProductAdapter(Adapter):
             raise RowError(str(err.get("msg", "invalid value")).removeprefix("Value error, ")) from None
         rec = {k: v for k, v in data.model_dump().items() if v is not None}
         if price is not None:
-            m = parse_money(price, currency, option="list_price")
+            m = parse_money(price, currency, option="list_price", default=self.currency)
             rec["list_price"], rec["currency"] = m.minor, m.currency
             if cost is not None:
                 rec["cost"] = parse_money(cost, m.currency, option="cost").minor

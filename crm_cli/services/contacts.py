@@ -13,7 +13,7 @@ from crm_cli.core.errors import ValidationError
 from crm_cli.models import Contact, Customer
 from crm_cli.core.output import Col
 from crm_cli.core import normalize
-from crm_cli.core.validation import column_text, email, one_of
+from crm_cli.core.validation import column_text, email, one_of, phone
 
 ROLES = ("decision-maker", "user", "technical", "coach", "other")
 COLUMNS = [Col("id", "ID", "right"), Col("name", "Name"), Col("customer", "Customer"), Col("title", "Title"),
@@ -53,6 +53,11 @@ class ContactIn(SQLModel):
     @classmethod
     def _email(cls, v):
         return email(v)
+
+    @field_validator("phone", "mobile")
+    @classmethod
+    def _phone(cls, v, info):
+        return phone(v, f"--{info.field_name}")
 
 
 def _keys(c: Contact) -> None:
@@ -131,7 +136,7 @@ def list_contacts(session, customer_id=None, search=None, role=None, where=None,
 
     if check_search(search):
         conds = [contains(session, Contact.name, search.strip()), contains(session, Contact.email, search.strip())]
-        pk = normalize.phone_key(search)
+        pk = normalize.phone_search_key(search, whole=False)
         if pk and len(pk) >= 4:
             conds.append(Contact.phone_key.like(like_pattern(pk), escape="\\"))
         q = q.where(or_(*conds))

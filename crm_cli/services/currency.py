@@ -36,7 +36,7 @@ def parse_rate(text: str) -> Decimal:
 
 def set_rate(session, currency: str, rate: str, base: str | None = None) -> CurrencyRate:
     from crm_cli.core import context
-    from crm_cli.core.money import default_currency
+    from crm_cli.core.config import default_currency
 
     cur = check_currency(currency)
     base = check_currency(base) if base else default_currency()
@@ -56,7 +56,7 @@ def set_rate(session, currency: str, rate: str, base: str | None = None) -> Curr
 
 
 def delete_rate(session, currency: str, base: str | None = None) -> None:
-    from crm_cli.core.money import default_currency
+    from crm_cli.core.config import default_currency
 
     cur = check_currency(currency)
     base = check_currency(base) if base else default_currency()
@@ -106,7 +106,7 @@ class Converter:
 
 def target_currency(currencies: set[str | None], requested: str | None) -> str:
     """--currency if given; else the one currency the data uses; else the configured currency."""
-    from crm_cli.core.money import default_currency
+    from crm_cli.core.config import default_currency
 
     if requested:
         return check_currency(requested)

@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 from crm_cli.core.errors import Conflict, Duplicate, ValidationError
 from crm_cli.models import Contact, Customer, CustomerTag, User
 from crm_cli.core import normalize
-from crm_cli.core.validation import column_text, email, one_of
+from crm_cli.core.validation import column_text, email, one_of, phone
 
 STATUSES = ("prospect", "active", "churned")
 TIERS = ("A", "B", "C", "D")
@@ -68,6 +68,11 @@ class CustomerIn(SQLModel):
     @classmethod
     def _email(cls, v):
         return email(v)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v):
+        return phone(v)
 
     @field_validator("payment_terms")
     @classmethod
@@ -241,12 +246,12 @@ def list_customers(session, *, owner_id=None, status=None, tier=None, industry=N
     check_search(search)
     if search and normalize.looks_like_phone(search):
         # a phone number: an indexed prefix range on the normalised key, not a table scan
-        pk = normalize.phone_key(search)
+        pk = normalize.phone_search_key(search)
         q = q.where(Customer.phone_key >= pk, Customer.phone_key < pk + ":")
     elif search:
         s = search.strip()
         conds = [contains(session, Customer.name, s), contains(session, Customer.email, s)]
-        pk = normalize.phone_key(s)
+        pk = normalize.phone_search_key(s, whole=False)
         if pk and len(pk) >= 4:
             conds.append(Customer.phone_key.like(like_pattern(pk), escape="\\"))
         nk = normalize.name_key(s)

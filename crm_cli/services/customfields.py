@@ -121,10 +121,13 @@ def _column_value(model, key: str, raw: str, op: str):
     currency_col = getattr(model, "__money__", {}).get(key)
     if currency_col:
         # "amount>1000000" means a million in the row's currency: minor units differ (JPY 0, CNY 2)
-        amount = money.parse_money(raw, option=option).decimal
+        from crm_cli.core.config import default_currency
+
+        amount = money.parse_money(raw, default=default_currency(), option=option).decimal
         currency = getattr(model, currency_col)
-        minor = {e: int(amount.scaleb(e)) for e in set(money.EXPONENT.values()) | {2}}
-        odd = [(currency.in_([c for c, e in money.EXPONENT.items() if e == exp]), minor[exp])
+        odd_digits = money.exponents()
+        minor = {e: int(amount.scaleb(e)) for e in set(odd_digits.values()) | {2}}
+        odd = [(currency.in_([c for c, e in odd_digits.items() if e == exp]), minor[exp])
                for exp in sorted(minor) if exp != 2]
         return case(*odd, else_=minor[2]) if odd else minor[2]
     if str(col.type).upper().startswith(("INTEGER", "BIGINT")):

@@ -158,12 +158,9 @@ def check_email(v):
 
 
 def check_phone(field: str, v):
-    if v:
-        v = v.strip()
-        key = normalize.phone_key(v)
-        if not key or not 5 <= len(key) <= 20 or len(v) > 64:  # E.164 numbers have at most 15 digits
-            raise ValueError(f"--{field} '{v}' is not a phone number")
-    return v or None
+    from crm_cli.core.validation import phone
+
+    return phone(v, f"--{field}") or None
 
 
 def check_source(v):
@@ -427,7 +424,7 @@ def query(session, *, owner_id=None, status=None, source=None, campaign=None, re
         s = search.strip()
         conds = [contains(session, Lead.name, s), contains(session, Lead.company, s),
                  contains(session, Lead.email, s)]
-        pk = normalize.phone_key(s)
+        pk = normalize.phone_search_key(s, whole=False)
         if pk and len(pk) >= 4:
             conds.append(Lead.phone_key.like(like_pattern(pk), escape="\\"))
         ck = normalize.name_key(s)

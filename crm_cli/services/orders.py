@@ -567,7 +567,7 @@ def credit_section(session, customer):
 
 
 def _default_currency() -> str:
-    from crm_cli.core.money import default_currency
+    from crm_cli.core.config import default_currency
 
     return default_currency()
 

@@ -1,14 +1,14 @@
 """quotes and orders: lines, deliveries and returns, instalments, payments, document counters
 
-Revision ID: 0008_documents
-Revises: 0007_products
+Revision ID: 0009_documents
+Revises: 0008_products
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0008_documents"
-down_revision = "0007_products"
+revision = "0009_documents"
+down_revision = "0008_products"
 branch_labels = None
 depends_on = None
 

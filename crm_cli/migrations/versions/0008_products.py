@@ -1,14 +1,14 @@
 """products and price rules
 
-Revision ID: 0007_products
-Revises: 0006_lean_import_indexes
+Revision ID: 0008_products
+Revises: 0007_iso_minor_units
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0007_products"
-down_revision = "0006_lean_import_indexes"
+revision = "0008_products"
+down_revision = "0007_iso_minor_units"
 branch_labels = None
 depends_on = None
 
