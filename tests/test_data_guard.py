@@ -31,7 +31,7 @@ def test_concurrent_customer_adds_create_one(cli, crm_env):
         assert sorted(code for code, _ in outs) == [0, 4, 4, 4], outs
         for code, err in outs:
             if code == 4:
-                assert err.startswith(f"crm: error: customer ") and f"'RaceCo {i}' already has this name" in err
+                assert err.startswith("crm: error: customer ") and f"'RaceCo {i}' already has this name" in err
                 assert err.count("\n") == 1
     names = [r["name"] for r in cli.json("customer", "list")]
     assert names == ["RaceCo 0", "RaceCo 1", "RaceCo 2", "Warm-up"]
@@ -39,7 +39,7 @@ def test_concurrent_customer_adds_create_one(cli, crm_env):
 
 def test_concurrent_lead_adds_create_one(cli, crm_env):
     cli("lead", "add", "Warm Up", ok=True)
-    for i, outs in enumerate(_race(crm_env, ["lead", "add", "Racer", "--email", "same{i}@x.example.com"])):
+    for outs in _race(crm_env, ["lead", "add", "Racer", "--email", "same{i}@x.example.com"]):
         assert sorted(code for code, _ in outs) == [0, 4, 4, 4], outs
         for code, err in outs:
             if code == 4:
@@ -249,7 +249,7 @@ def test_tags_check_length_and_control_characters(cli):
 
 def test_concurrent_pipeline_and_competitor_adds_create_one(cli, crm_env):
     cli("competitor", "add", "Warm-up", ok=True)
-    for args, entity in ((["pipeline", "add", "Race {i}"], "pipeline"), (["competitor", "add", "Rival {i}"], "competitor")):
+    for args in (["pipeline", "add", "Race {i}"], ["competitor", "add", "Rival {i}"]):
         for outs in _race(crm_env, args, rounds=2):
             assert sorted(code for code, _ in outs) == [0, 4, 4, 4], outs
     names = sorted(r["name"] for r in cli.json("pipeline", "list"))

@@ -278,14 +278,15 @@ def export(
     from crm_cli.core.dates import parse_range
     from crm_cli.core.errors import UsageError
     from crm_cli.core.output import info
-    from crm_cli.services import activities, identity
+    from crm_cli.services import identity
+    from crm_cli.services import ics as calendar
 
     if not ics:
         raise UsageError("choose an export format: --ics", "for data use 'crm activity list --format csv'")
     rng = parse_range(due, option="--due") if due else None
     with db.session_scope() as s:
-        text, n = activities.export_ics(s, now=context.now(), owner_id=identity.owner_filter(s, owner),
-                                        due_range=rng, status=status)
+        text, n = calendar.export_ics(s, now=context.now(), owner_id=identity.owner_filter(s, owner),
+                                      due_range=rng, status=status)
     if output:
         with open(output, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)

@@ -6,7 +6,8 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from crm_cli.core.options import FormatOpt, JsonOpt, LimitOpt, OffsetOpt, QuietOpt, SetOpt, WhereOpt, search_opt, sort_opt
+from crm_cli.core.options import (FormatOpt, JsonOpt, LimitOpt, OffsetOpt, QuietOpt, SetOpt, WhereOpt, search_opt,
+                                  sort_opt)
 from crm_cli.core.output import Col
 
 app = typer.Typer(help="Products: SKU, unit, category, list price, cost, tax; import and export.",

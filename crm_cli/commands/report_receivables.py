@@ -23,7 +23,7 @@ def receivables(
     from crm_cli.core.output import emit
     from crm_cli.reports import receivables as rep
     from crm_cli.services import identity
-    from crm_cli.services.quotes import today
+    from crm_cli.services.documents import today
 
     day = parse_date(as_of, option="--as-of") if as_of else today()
     with db.session_scope() as s:

@@ -198,8 +198,6 @@ def _check(key: Key, value: object) -> object:
             raise ValueError(f"unknown timezone '{_shown(value)}' (use an IANA name such as Asia/Shanghai)"
                              ) from None
     if key.name == "region":
-        from crm_cli.core.normalize import check_region
-
         return check_region(str(value))
     return value
 
@@ -272,3 +270,15 @@ def _write(data: dict[str, object]) -> None:
         tmp.unlink(missing_ok=True)
         raise
     reset()
+
+
+def check_region(value: str) -> str:
+    """A region phonenumbers knows ('gb' -> 'GB'), or a ValueError."""
+    code = (value or "").strip().upper()
+    if code == "CN":  # the default: no need to load phonenumbers to know it
+        return code
+    import phonenumbers
+
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"unknown region '{value[:20]}' (use a two-letter country code such as CN, GB, DE)")
+    return code

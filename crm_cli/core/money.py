@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, cache
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from crm_cli.core.errors import ValidationError
@@ -37,7 +37,7 @@ def currencies() -> frozenset[str]:
     return frozenset(list_currencies()) - NOT_MONEY
 
 
-@lru_cache(maxsize=None)
+@cache
 def exponent(currency: str) -> int:
     """Digits after the decimal point (minor units): CNY 2, JPY 0, KWD 3, CLF 4."""
     if currency in ISO_MINOR_UNITS:

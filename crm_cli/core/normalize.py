@@ -163,18 +163,6 @@ def _config_get(name: str):
     return get(name)
 
 
-def check_region(value: str) -> str:
-    """A region phonenumbers knows ('gb' -> 'GB'), or a ValueError."""
-    code = (value or "").strip().upper()
-    if code == "CN":  # the default: no need to load phonenumbers to know it
-        return code
-    import phonenumbers
-
-    if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise ValueError(f"unknown region '{value[:20]}' (use a two-letter country code such as CN, GB, DE)")
-    return code
-
-
 _PHONE_LIKE = re.compile(r"\+?[0-9\s()\-]{7,}")
 
 

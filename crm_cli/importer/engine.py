@@ -158,7 +158,8 @@ def plan_columns(adapter: Adapter, header: list[str], opts: Options, name: str):
     for src, dst in (opts.mapping or {}).items():
         idx = seen.get(src.strip().casefold())
         if idx is None:
-            raise UsageError(f"--map: the file has no column '{cut(src)}'", "columns: " + listed([h for h in header if h]))
+            raise UsageError(f"--map: the file has no column '{cut(src)}'",
+                             "columns: " + listed([h for h in header if h]))
         dst = dst.strip()
         if dst.lower() in IGNORE:
             overrides[idx] = ""

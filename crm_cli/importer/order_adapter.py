@@ -115,7 +115,8 @@ class OrderAdapter(Adapter):
                 if len(bits) != 2:
                     raise RowError(f"instalments: '{part[:40]}' is not DATE:AMOUNT")
                 day = parse_date(bits[0], option="instalments")
-                parse_money(bits[1], rec.get("currency") or self.currency, option="instalments")  # checked, kept as text
+                # checked here, kept as text (the order's currency decides its minor units)
+                parse_money(bits[1], rec.get("currency") or self.currency, option="instalments")
                 plan.append((day, bits[1]))
             rec["instalments"] = plan
         kind = raw.get("kind", "product").strip().lower()
@@ -209,7 +210,8 @@ class OrderAdapter(Adapter):
                               "product_id": rec.get("product_id"), "sku": rec.get("sku"),
                               "description": rec["description"], "qty": qty6, "unit": rec["unit"],
                               "unit_price": price, "list_price": None, "list_included": False,
-                              "discount": int(rec["discount"] * 1_000_000), "tax_rate": int(rec["tax_rate"] * 1_000_000),
+                              "discount": int(rec["discount"] * 1_000_000),
+                              "tax_rate": int(rec["tax_rate"] * 1_000_000),
                               "tax_included": rec["tax_included"], "rule_id": None, "price_source": "manual",
                               "approved_by": None, "list_amount": a.list, "discount_amount": a.discount, "net": a.net,
                               "tax": a.tax, "total": a.total, "delivered": int(rec["delivered"] * 1_000_000),

@@ -3,7 +3,8 @@
 Encodings: BOM (UTF-8/16/32) > strict UTF-8 (a UTF-8 file with a few bad bytes is refused, naming the
 line and byte) > GB18030 (when high bytes come in pairs of GB2312's range and do not read better as
 Korean) > charset-normalizer's guess from a bounded sample (Big5, Shift-JIS, EUC-KR, cp1252, Cyrillic...;
-refused when it is not sure); `--encoding` forces one. Delimiters: sniffed among , ; TAB | from the header line; `--delimiter` forces one.
+refused when it is not sure); `--encoding` forces one. Delimiters: sniffed among , ; TAB | from the
+header line; `--delimiter` forces one.
 """
 
 from __future__ import annotations

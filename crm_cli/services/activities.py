@@ -734,19 +734,12 @@ def customer_section(session, customer):
              Col("status", "Status"), Col("late", "Late"), Col("owner", "Owner"), Col("outcome", "Outcome")])
 
 
-def export_ics(session, *, now: datetime, owner_id=None, due_range=None, status=None) -> tuple[str, int]:
-    """`crm activity export --ics`: the iCalendar text and how many activities (with a due time) it holds."""
-    from crm_cli.services import ics
-
-    rows = session.execute(query(now=now, owner_id=owner_id, due_range=due_range, status=status)).all()
-    return ics.calendar(rows, now), sum(1 for a, _o, _c in rows if a.due_at is not None)
-
-
 # ---- agenda ----------------------------------------------------------------------------------------
 
 AGENDA_COLUMNS = [Col("day", "Day"), Col("time", "Time"), Col("id", "ID", "right"), Col("type", "Type"),
                   Col("subject", "Subject"), Col("status", "Status"), Col("customer", "Customer"),
                   Col("owner", "Owner")]
+
 
 def agenda(session, *, now: datetime, owner_id, start: date, days: int) -> tuple[list[dict], list[dict]]:
     """(overdue before the window when it includes today, activities in the window) — cancelled left out."""

@@ -19,6 +19,19 @@ MILLION = Decimal(1_000_000)
 LINE_KINDS = ("product", "text", "fee")
 
 
+def today() -> date:
+    """The user's local date now (documents are dated and fall due by it)."""
+    from crm_cli.core import context
+    from crm_cli.core.dates import to_local
+
+    return to_local(context.now()).date()
+
+
+def quote_label(q) -> str:
+    """'Q-2026-0007', or 'Q-2026-0007 rev 2' for a later revision."""
+    return q.number if q.revision == 1 else f"{q.number} rev {q.revision}"
+
+
 def m6(value: Decimal) -> int:
     """A quantity, rate or discount as integer millionths."""
     return int(value * MILLION)

@@ -122,3 +122,11 @@ def calendar(rows, now: datetime) -> str:
         # a VTIMEZONE for every zone an event uses, with the zone's transitions over the years it spans
         cal.add_missing_timezones(first_date=date(min(years) - 1, 1, 1), last_date=date(max(years) + 2, 1, 1))
     return cal.to_ical().decode("utf-8")
+
+
+def export_ics(session, *, now, owner_id=None, due_range=None, status=None) -> tuple[str, int]:
+    """`crm activity export --ics`: the iCalendar text and how many activities (with a due time) it holds."""
+    from crm_cli.services.activities import query
+
+    rows = session.execute(query(now=now, owner_id=owner_id, due_range=due_range, status=status)).all()
+    return calendar(rows, now), sum(1 for a, _o, _c in rows if a.due_at is not None)

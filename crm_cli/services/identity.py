@@ -53,17 +53,23 @@ def current_user(session) -> User:
     if user is None:
         if _has_users(session):
             raise _unknown(handle)
-        from crm_cli.services import users
-
-        try:
-            users.UserIn(handle=handle)
-        except ValueError:
+        if not valid_handle(handle):
             raise ValidationError(f"your user handle '{_shown(handle)}' must be letters, digits, . _ - "
                                   "(no spaces)", "set another with --as or CRM_USER") from None
         user = User(handle=handle, name=handle, role="admin")
         session.add(user)
         session.flush()
     return user
+
+
+HANDLE_RE = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+
+
+def valid_handle(handle: str) -> bool:
+    """The one handle rule (users.UserIn uses it too): letters, digits, . _ - (no spaces), at most 64."""
+    import re
+
+    return bool(re.fullmatch(HANDLE_RE, handle or ""))
 
 
 def check_actor(session) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select
 
 from crm_cli.core import docmoney
 from crm_cli.core.errors import Conflict, NotFound, UsageError, ValidationError
@@ -43,10 +43,7 @@ INSTALMENT_COLUMNS = [Col("seq", "#", "right"), Col("due_on", "Due"), Col("amoun
                       Col("paid", "Paid", "right"), Col("open", "Open", "right"), Col("state", "State")]
 
 
-def today() -> date:
-    from crm_cli.services.quotes import today as _today
-
-    return _today()
+today = documents.today
 
 
 def find(session, ref: str, *, include_deleted: bool = False) -> Order:
@@ -283,7 +280,8 @@ def return_goods(session, o: Order, position: int, qty: Decimal | None, reason: 
                          user=context.current_handle()))
     _reduce_instalments(session, o, value)
     audit.note(session, "order", o.id, f"line {line.position} returned",
-               new=f"{documents.qty_text(want)} {line.unit}, {Money(value, o.currency).plain()}: {reason.strip()[:200]}")
+               new=f"{documents.qty_text(want)} {line.unit}, {Money(value, o.currency).plain()}: "
+                   f"{reason.strip()[:200]}")
     session.flush()
     return value
 
@@ -445,10 +443,9 @@ def record(session, o: Order) -> dict:
     quote_number = None
     if o.quote_id:
         from crm_cli.models.document import Quote
-        from crm_cli.services.quotes import label
 
         q = session.get(Quote, o.quote_id)
-        quote_number = label(q) if q else None
+        quote_number = documents.quote_label(q) if q else None
     rec = {"id": o.id, "number": o.number, "status": o.status, "delivery": DELIVERY[o.delivery_status],
            "payment": payment_state(o, overdue), "customer": customer.name if customer else None,
            "owner": owner.handle if owner else None, "quote": quote_number, "currency": o.currency,

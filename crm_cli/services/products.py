@@ -140,7 +140,7 @@ def _check_sku_free(session, sku: str, exclude_id: int | None = None) -> None:
         q = q.where(Product.id != exclude_id)
     other = session.execute(q).scalar_one_or_none()
     if other is not None:
-        where = " (in the trash: crm trash restore product %d)" % other.id if other.deleted_at else ""
+        where = f" (in the trash: crm trash restore product {other.id})" if other.deleted_at else ""
         raise Duplicate(f"SKU {sku} is already product {other.id} '{other.name}'{where}")
 
 

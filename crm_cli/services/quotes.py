@@ -31,11 +31,7 @@ SORTS = {"id": Quote.id, "number": Quote.number, "total": Quote.total, "valid": 
 _REF_RE = re.compile(r"^\s*([A-Za-z]+-\d{4}-\d+)\s*(?:(?:rev\.?|r|/)\s*(\d+))?\s*$", re.I)
 
 
-def today() -> date:
-    from crm_cli.core import context
-    from crm_cli.core.dates import to_local
-
-    return to_local(context.now()).date()
+today = documents.today
 
 
 def status_of(q: Quote, on: date | None = None) -> str:
@@ -45,8 +41,7 @@ def status_of(q: Quote, on: date | None = None) -> str:
     return q.status
 
 
-def label(q: Quote) -> str:
-    return q.number if q.revision == 1 else f"{q.number} rev {q.revision}"
+label = documents.quote_label
 
 
 def find(session, ref: str, *, include_deleted: bool = False) -> Quote:

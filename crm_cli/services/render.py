@@ -35,7 +35,7 @@ def _data(session, q) -> dict:
                    + (" incl." if x.tax_included else ""),
                    "amount": Money(x.total, q.currency).display()} for x in lines],
         "totals": [("Subtotal", Money(q.subtotal, q.currency).display()),
-                   ("Discount", Money(-q.discount, q.currency).display() if q.discount else Money(0, q.currency).display()),
+                   ("Discount", Money(-q.discount if q.discount else 0, q.currency).display()),
                    ("Tax", Money(q.tax, q.currency).display()),
                    ("Total", Money(q.total, q.currency).display())],
     }
@@ -143,7 +143,8 @@ def _html(d: dict) -> str:
 <header><div><strong>{e(d['company'])}</strong><br>{e(d['address'])}</div>
 <div>{e(d['title'])}<br>Date: {e(d['date'])}<br>Valid until: {e(d['valid_until'])}</div></header>
 <h1>{e(d['title'])}</h1>
-<p>To: <strong>{e(d['customer'])}</strong>{(' (' + e(d['contact']) + ')') if d['contact'] else ''}<br>{e(d['customer_address'])}</p>
+<p>To: <strong>{e(d['customer'])}</strong>{(' (' + e(d['contact']) + ')') if d['contact'] else ''}<br>
+{e(d['customer_address'])}</p>
 <table class="lines">
 <thead><tr>{''.join(f'<th>{e(h)}</th>' for h in HEAD)}</tr></thead>
 <tbody>

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 from pydantic import field_validator
@@ -31,7 +30,9 @@ class UserIn(SQLModel):
     @field_validator("handle")
     @classmethod
     def _handle(cls, v):
-        if v is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", v):
+        from crm_cli.services.identity import valid_handle
+
+        if v is not None and not valid_handle(v):
             raise ValueError(f"handle '{v}' must be letters, digits, . _ - (no spaces)")
         return v
 
