@@ -150,3 +150,17 @@ def test_shorten_for_messages():
     cut = shorten("x" * 70_000, 80)
     assert len(cut) == 80 and cut.endswith("…")
     assert shorten(12345) == "12345"
+
+
+def test_remind_and_agenda_escape_control_characters(cli, monkeypatch):
+    monkeypatch.setenv("CRM_NOW", "2026-11-23T09:00:00+08:00")
+    cli("activity", "add", "Call\x1b[31m", "--due", "today 10:00")  # refused on input...
+    from crm_cli.core import db
+    from crm_cli.models.activity import Activity
+
+    cli("activity", "add", "Call", "--due", "today 10:00", ok=True)
+    with db.session_scope() as s:  # ...so put it in as an older import might have
+        s.get(Activity, 1).subject = "Call\x1b[31m red"
+    for args in (["remind"], ["agenda"], ["remind", "--format", "markdown"]):
+        out = cli(*args, ok=True).stdout
+        assert "\x1b" not in out and "Call\\x1b[31m red" in out, args

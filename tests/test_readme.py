@@ -27,7 +27,7 @@ def session_blocks() -> list[str]:
 
 def test_readme_blocks_are_found():
     blocks = session_blocks()
-    assert len(blocks) == 7  # tour, leads, import, opportunities, pipelines, activities, configuration
+    assert len(blocks) == 8  # tour, leads, import, opportunities, pipelines, activities, lead to cash, configuration
     assert blocks[0].lstrip().startswith("crm config set currency CNY")
     assert blocks[-1].lstrip().startswith("crm config set currency CNY")
 
@@ -49,6 +49,19 @@ def test_readme_runs_as_one_session(crm_env, tmp_path):
     assert "assigned 3 lead(s)" in p.stderr  # the new leads are dealt out, though `lead add` made them yours
     assert "1 USD = 7.10 CNY" in p.stderr
     assert "opp 2 'ERP rollout' won: Won (100%)" in p.stderr  # opp 1 is the lead conversion's "First order"
+    # lead to cash: 12 x 880 + 13% = 11,932.80; 50 x 2.50 less 5% + 13% = 134.19; 800 + 6% = 848.00
+    assert re.search(r"quote Q-\d{4}-0001 rev 2 is accepted; opportunity \d+ is won", p.stderr)
+    show = subprocess.run(["crm", "order", "show", "1", "--format", "json"], env=env, capture_output=True, text=True,
+                          cwd=tmp_path)
+    import json
+
+    order = json.loads(show.stdout)
+    # returned 1 of 12 routers: 11,932.80 / 12 = 994.40; due 12,914.99 - 994.40 = 11,920.59;
+    # 30% 3,576.18, 40% 4,768.24, the rest 3,576.17; 5,000 paid
+    assert (order["total"], order["returned"], order["paid"], order["balance"]) == (
+        "12914.99", "994.40", "5000.00", "6920.59")
+    assert [i["amount"] for i in order["instalments"]] == ["3576.18", "4768.24", "3576.17"]
+    assert (tmp_path / "quote.html").read_text(encoding="utf-8").count("深圳云帆科技有限公司") == 1
     users = subprocess.run(["crm", "user", "list", "--format", "csv"], env=env, capture_output=True, text=True)
     assert users.stdout.splitlines()[1].split(",")[1:5] == ["alice", "alice", "", "rep"]
     assert "newuser,newuser,,admin" in users.stdout  # you, recorded on your first command, are the admin

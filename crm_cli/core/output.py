@@ -250,8 +250,8 @@ def emit_groups(groups: list[tuple[str, list[str]]]) -> None:
     for heading, lines in groups:
         if out:
             out.append("")
-        out.append(heading)
-        out.extend("  " + line for line in lines)
+        out.append(safe(heading, keep=""))
+        out.extend("  " + safe(line, keep="") for line in lines)
     if out:
         sys.stdout.write("\n".join(out) + "\n")
 

@@ -167,7 +167,7 @@ def _summary(sections: dict) -> str:
 
 def render(groups: list[dict], fmt: str, out=None) -> None:
     """text (plain unless a colour terminal), markdown or json. Nothing due: no output (json: [])."""
-    from crm_cli.core.output import color_allowed, machine_value
+    from crm_cli.core.output import color_allowed, machine_value, safe
 
     out = out or sys.stdout
     if fmt == "json":
@@ -189,7 +189,7 @@ def render(groups: list[dict], fmt: str, out=None) -> None:
             lines = [f"## {g['owner'] or '(no owner)'}", "", _summary(g["sections"])]
             for key, items in g["sections"].items():
                 lines += ["", f"### {_title(key)}", ""]
-                lines += ["- " + i.line.replace("  ", " ") for i in items]
+                lines += ["- " + safe(i.line, keep="").replace("  ", " ") for i in items]
             chunks.append("\n".join(lines))
         out.write("\n\n".join(chunks) + "\n")
         return
@@ -200,6 +200,6 @@ def render(groups: list[dict], fmt: str, out=None) -> None:
         lines = [bold(f"{g['owner'] or '(no owner)'}: {_summary(g['sections'])}")]
         for key, items in g["sections"].items():
             lines.append(red(_title(key)) if key == "overdue" else bold(_title(key)))
-            lines += ["  " + i.line for i in items]
+            lines += ["  " + safe(i.line, keep="") for i in items]  # stored text never drives the terminal
         chunks.append("\n".join(lines))
     out.write("\n\n".join(chunks) + "\n")
