@@ -153,6 +153,15 @@ def fill_line(session, line, spec: LineSpec, *, currency: str, customer, rep: Us
     line.list_amount, line.discount_amount, line.net, line.tax, line.total = a.list, a.discount, a.net, a.tax, a.total
 
 
+def keep_product(session, line, spec: LineSpec, currency: str) -> None:
+    """Editing a product line without naming a product keeps its product (priced again by the rules),
+    and a price set by hand stays unless the edit gives another."""
+    if spec.product is None and line.product_id is not None and spec.text is None and spec.kind == "product":
+        spec.product = session.get(Product, line.product_id)
+        if spec.price is None and line.price_source == "manual":
+            spec.price = Money(line.unit_price, currency)
+
+
 def _check_discount(line, spec: LineSpec, acting: User) -> None:
     """A line sold further below list price than the acting user's role allows needs --approve by a
     manager or admin; the approval is stored on the line (and so in the history)."""

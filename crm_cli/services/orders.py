@@ -123,12 +123,7 @@ def edit_line(session, o: Order, position: int, spec: documents.LineSpec, acting
     _require(o, ("draft",), "changed")
     customer, rep = _context(session, o)
     line = documents.find_line(session, OrderLine, "order_id", o, position)
-    if spec.product is None and line.product_id is not None and spec.text is None:
-        from crm_cli.models.product import Product
-
-        spec.product = session.get(Product, line.product_id)
-        if spec.price is None and line.price_source == "manual":
-            spec.price = Money(line.unit_price, o.currency)
+    documents.keep_product(session, line, spec, o.currency)
     documents.fill_line(session, line, spec, currency=o.currency, customer=customer, rep=rep or acting,
                         on=o.ordered_on, acting=acting)
     session.flush()

@@ -142,12 +142,7 @@ def edit_line(session, q: Quote, position: int, spec: documents.LineSpec, acting
     _require_draft(q, "changed")
     customer, rep = _context(session, q)
     line = documents.find_line(session, QuoteLine, "quote_id", q, position)
-    if spec.product is None and line.product_id is not None and spec.text is None and spec.kind == "product":
-        from crm_cli.models.product import Product
-
-        spec.product = session.get(Product, line.product_id)
-        if spec.price is None and line.price_source == "manual":
-            spec.price = Money(line.unit_price, q.currency)
+    documents.keep_product(session, line, spec, q.currency)
     documents.fill_line(session, line, spec, currency=q.currency, customer=customer, rep=rep or acting,
                         on=q.issued_on, acting=acting)
     session.flush()
