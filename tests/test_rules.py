@@ -103,9 +103,10 @@ def test_first_user_of_a_new_database_is_created_under_the_handle_rules(cli):
     assert r.exit_code == 2 and "letters, digits" in r.stderr and "--as" in r.stderr
     assert cli.json("user", "list", "--all") == []
     cli("--as", "alice", "customer", "add", "X", ok=True)
-    users = cli.json("user", "list")
+    users = cli.json("--as", "alice", "user", "list")
     assert [(u["handle"], u["role"]) for u in users] == [("alice", "admin")]
-    assert owners(cli) == [("X", "alice")]
+    r = cli("user", "list")  # CRM_USER=tester is now unknown: an error even for a read
+    assert r.exit_code == 3 and "unknown user 'tester'" in r.stderr
 
 
 def test_known_as_acts_as_that_user(cli):

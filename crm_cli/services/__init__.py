@@ -15,8 +15,17 @@ def _check_actor(session, _ctx, _instances) -> None:
 
 
 def _attach_identity(session) -> None:
+    """An unknown acting user is an error before anything is read (when named with --as or CRM_USER),
+    and before anything is written in every case."""
+    import os
+
     from sqlalchemy import event
 
+    from crm_cli.core import context
+    from crm_cli.services import identity
+
+    if context.options.user is not None or os.environ.get("CRM_USER"):
+        identity.check_actor(session)
     event.listen(session, "before_flush", _check_actor)
 
 
