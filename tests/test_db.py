@@ -81,7 +81,9 @@ def test_migrations_match_models(crm_env):
     from alembic.runtime.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import crm_cli.models  # noqa: F401
+    import crm_cli.models
+
+    crm_cli.models.load_all()
 
     engine = db.get_engine()
     with engine.connect() as conn:

@@ -3,8 +3,11 @@
 from alembic import context
 import sqlmodel  # noqa: F401  (autogenerate renders sqlmodel types)
 
-import crm_cli.models  # noqa: F401  (registers every table)
 from sqlmodel import SQLModel
+
+import crm_cli.models
+
+crm_cli.models.load_all()  # registers every table
 
 target_metadata = SQLModel.metadata
 config = context.config

@@ -1,16 +1,20 @@
-"""SQLModel tables. Importing this package registers every table on SQLModel.metadata.
+"""SQLModel tables, imported as they are needed: a command maps only the models it uses.
 
-ENTITIES maps the user-facing entity name (`crm history customer 3`) to its table model, in the
-order of the registry (crm_cli/registry.py), which names every entity's model; the entity models
-are also attributes of this package (`from crm_cli.models import Customer`).
+`from crm_cli.models import Customer` imports the module of that model alone (PEP 562 module
+`__getattr__`, from the registry's "module:Class" strings). ENTITIES maps the user-facing entity name
+(`crm history customer 3`) to its table model, in the registry's order; reading it imports every
+model (history, trash, `db info`, merge and transfer walk all tables), as does `load_all()`, which
+registers every table on SQLModel.metadata (migrations, the schema-drift test).
 """
 
 import importlib
 
 from crm_cli import registry
 from crm_cli.models.base import Record, UTCDateTime  # noqa: F401
-from crm_cli.models.customer import CustomerTag  # noqa: F401
 from crm_cli.models.system import CustomField, History  # noqa: F401
+
+_BY_CLASS = {registry.split(e.model)[1]: e.model for e in registry.ENTITIES}
+_BY_CLASS["CustomerTag"] = "crm_cli.models.customer:CustomerTag"
 
 
 def _model(spec: str) -> type:
@@ -18,8 +22,22 @@ def _model(spec: str) -> type:
     return getattr(importlib.import_module(module), cls)
 
 
-ENTITIES: dict[str, type] = {e.name: _model(e.model) for e in registry.ENTITIES}
-globals().update({model.__name__: model for model in ENTITIES.values()})
+def load_all() -> dict[str, type]:
+    """Import every model; the entity name -> model map, in the registry's order."""
+    entities = {e.name: _model(e.model) for e in registry.ENTITIES}
+    globals().update({model.__name__: model for model in entities.values()}, ENTITIES=entities)
+    return entities
+
+
+def __getattr__(name: str):
+    if name == "ENTITIES":
+        return load_all()
+    spec = _BY_CLASS.get(name)
+    if spec is None:
+        raise AttributeError(f"module 'crm_cli.models' has no attribute '{name}'")
+    value = _model(spec)
+    globals()[name] = value
+    return value
 
 
 # Every record table also has a partial index on deleted_at (trashed rows only), named

@@ -22,6 +22,8 @@ from sqlalchemy import BigInteger, Index
 from sqlmodel import Field
 
 from crm_cli.models.base import CustomJSON, Record, UTCDateTime
+# the tables its foreign keys point at (a command imports only the models it uses)
+from crm_cli.models import customer, contact, lead, opportunity, user  # noqa: F401
 
 
 class Activity(Record, table=True):

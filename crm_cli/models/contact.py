@@ -5,6 +5,8 @@ from datetime import date
 from sqlmodel import Field
 
 from crm_cli.models.base import CustomJSON, Record
+# the tables its foreign keys point at (a command imports only the models it uses)
+from crm_cli.models import customer  # noqa: F401
 
 
 class Contact(Record, table=True):

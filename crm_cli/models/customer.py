@@ -4,6 +4,8 @@ from sqlalchemy import Index
 from sqlmodel import Field
 
 from crm_cli.models.base import CustomJSON, Record, money_field
+# the tables its foreign keys point at (a command imports only the models it uses)
+from crm_cli.models import user  # noqa: F401
 from sqlmodel import SQLModel
 
 

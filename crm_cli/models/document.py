@@ -15,6 +15,8 @@ from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from crm_cli.models.base import Record, UTCDateTime
+# the tables its foreign keys point at (a command imports only the models it uses)
+from crm_cli.models import customer, contact, opportunity, product, user  # noqa: F401
 
 
 class DocumentCounter(SQLModel, table=True):

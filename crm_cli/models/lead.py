@@ -8,6 +8,8 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from crm_cli.models.base import CustomJSON, Record, UTCDateTime
+# the tables its foreign keys point at (a command imports only the models it uses)
+from crm_cli.models import customer, contact, opportunity, user  # noqa: F401
 
 
 class Lead(Record, table=True):

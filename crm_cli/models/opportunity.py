@@ -14,6 +14,8 @@ from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from crm_cli.models.base import CustomJSON, Record, UTCDateTime
+# the tables its foreign keys point at (a command imports only the models it uses)
+from crm_cli.models import customer, contact, user  # noqa: F401
 
 STATUSES = ("open", "won", "lost", "frozen")
 STAGE_KINDS = ("open", "won", "lost")

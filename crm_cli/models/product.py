@@ -13,6 +13,8 @@ from sqlalchemy import BigInteger, Index
 from sqlmodel import Field
 
 from crm_cli.models.base import CustomJSON, Record, money_field
+# the tables its foreign keys point at (a command imports only the models it uses)
+from crm_cli.models import customer, user  # noqa: F401
 
 
 class Product(Record, table=True):

@@ -354,6 +354,10 @@ def _child_columns(exclude_tables=("customer_tags",)):
     """Every column in the schema with a foreign key to customers.id (later modules included)."""
     from sqlmodel import SQLModel
 
+    from crm_cli.models import load_all
+
+    load_all()
+
     for table in SQLModel.metadata.sorted_tables:
         if table.name in exclude_tables:
             continue

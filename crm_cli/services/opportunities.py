@@ -501,15 +501,11 @@ def list_opps(session, *, owner_id=None, stage=None, pipeline=None, status=None,
 
 
 def _activity_clause(cutoff):
-    """EXISTS(an activity on the opp since cutoff), when the activities module is installed."""
-    from sqlmodel import SQLModel
+    """EXISTS(an activity on the opp done, due or created since cutoff)."""
+    from crm_cli.models.activity import Activity
 
-    table = SQLModel.metadata.tables.get("activities")
-    if table is None or "opportunity_id" not in table.c:
-        return None
-    when = next((table.c[n] for n in ("done_at", "at", "due_at", "created_at") if n in table.c), None)
-    if when is None:
-        return None
+    table = Activity.__table__
+    when = next(table.c[n] for n in ("done_at", "at", "due_at", "created_at") if n in table.c)
     return exists().where(and_(table.c.opportunity_id == Opportunity.id, when >= cutoff))
 
 
