@@ -16,7 +16,7 @@ def live_opportunities():
     """SQL: opportunities whose customer is not in the trash (trashing a customer trashes its
     opportunities too; this keeps any left behind out of the reports as well)."""
     from crm_cli.models.opportunity import Opportunity
-    from crm_cli.services.activities import parents_not_trashed
+    from crm_cli.services.listing import parents_not_trashed
 
     return parents_not_trashed(Opportunity.customer_id)
 

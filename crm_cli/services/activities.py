@@ -620,23 +620,11 @@ def week_bounds(d: date) -> tuple[date, date]:
     return start, start + timedelta(days=7)
 
 
-def parents_not_trashed(*columns):
-    """SQL: none of the records these foreign-key columns point at is in the trash (a NULL link is
-    fine). Each parent is checked through its own alias, so a query that already joins the parent
-    table (for its name) is not correlated with it."""
-    from sqlalchemy import true
-
-    conds = []
-    for col in columns:
-        (fk,) = col.foreign_keys
-        parent = fk.column.table.alias()
-        conds.append(~select(parent.c.id).where(parent.c.id == col, parent.c.deleted_at.is_not(None)).exists())
-    return and_(true(), *conds)
-
-
 def live_parents():
     """An activity is out of listings, agendas, reminders and reports while its customer, contact,
     lead or opportunity is in the trash; it is back when that is restored."""
+    from crm_cli.services.listing import parents_not_trashed
+
     return parents_not_trashed(Activity.customer_id, Activity.contact_id, Activity.lead_id,
                                Activity.opportunity_id)
 

@@ -53,3 +53,17 @@ def contains(session, col, text: str):
     if _cased_beyond_ascii(text):
         return func.crm_fold(col).like(like_pattern(text.casefold()), escape="\\")
     return func.lower(col).like(like_pattern(text.lower()), escape="\\")
+
+
+def parents_not_trashed(*columns):
+    """SQL: none of the records these foreign-key columns point at is in the trash (a NULL link is
+    fine). Each parent is checked through its own alias, so a query that already joins the parent
+    table (for its name) is not correlated with it."""
+    from sqlalchemy import and_, select, true
+
+    conds = []
+    for col in columns:
+        (fk,) = col.foreign_keys
+        parent = fk.column.table.alias()
+        conds.append(~select(parent.c.id).where(parent.c.id == col, parent.c.deleted_at.is_not(None)).exists())
+    return and_(true(), *conds)
