@@ -62,8 +62,10 @@ def test_demo_loads_sample_data_into_its_own_database(run, tmp_path, crm_env):
     demo_db = tmp_path / "data" / "crm" / "demo.db"
     assert f"demo data loaded into {demo_db}" in p.stderr and "Traceback" not in p.stderr
     for title in ("== Customers ==", "== Org chart of 华强电子 ==", "== Leads ==", "== Funnel ==",
-                  "== Agenda ==", "== Reminders =="):
+                  "== Orders ==", "== Receivables ==", "== Agenda ==", "== Reminders =="):
         assert title in p.stdout
+    # 12 routers at 950 + 13% = 12,882.00; 40 cables at 2.375 = 95.00 + 12.35 = 107.35; 5,000 paid
+    assert "SO-" in p.stdout and "\tconfirmed\tpartly delivered\tpartly paid\t12989.35\t7989.35\t" in p.stdout
     assert "华强电子\tactive\tA" in p.stdout
     # the demo database is usable, and running the demo again starts fresh
     p = subprocess.run([CRM_BIN, "--db", str(demo_db), "customer", "list", "--json"], capture_output=True,

@@ -18,6 +18,8 @@ SHOWCASE: list[tuple[str, list[str]]] = [
     ("Org chart of 华强电子", ["contact", "tree", "华强电子"]),
     ("Leads", ["lead", "list"]),
     ("Funnel", ["report", "funnel"]),
+    ("Orders", ["order", "list"]),
+    ("Receivables", ["report", "receivables"]),
     ("Agenda", ["agenda", "--week"]),
     ("Reminders", ["remind", "--owner", "all"]),
 ]
