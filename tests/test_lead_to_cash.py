@@ -292,3 +292,29 @@ def test_order_export_reimports_into_a_fresh_database(shop, run, tmp_path):
     assert '"balance": "1167.00"' in show and '"returned": "1073.50"' in show  # 3240.50 - 1073.50 - 1000
     assert run("order", "new", "--customer", "华强电子", "-q", env=fresh).stdout.strip() == "2"
     assert "SO-2026-0002" in run("order", "list", env=fresh).stdout  # the counter moved past the import
+
+
+def test_filters_edits_and_deletes(shop):
+    cli = shop
+    a = cli.id("order", "new", "--customer", "华强电子")
+    cli("order", "add-line", a, "--product", "R1", "--qty", "2", ok=True)
+    cli("order", "add-line", a, "--product", "CABLE", "--qty", "10", ok=True)
+    cli("order", "confirm", a, ok=True)
+    b = cli.id("order", "new", "--customer", "华强电子")
+    cli("order", "add-line", b, "--product", "R1", ok=True)
+    cli("order", "confirm", b, ok=True)
+    cli("order", "deliver", a, "--line", "1", ok=True)          # what remains of line 1 only
+    cli("order", "deliver", b, ok=True)                         # everything
+    assert [o["number"] for o in cli.json("order", "list", "--delivery", "partly-delivered")] == ["SO-2026-0001"]
+    assert [o["number"] for o in cli.json("order", "list", "--delivery", "delivered")] == ["SO-2026-0002"]
+    assert cli("order", "list", "--delivery", "lost").exit_code == 2
+    # a product edit changes new lines, not the order already priced
+    cli("product", "edit", "R1", "--price", "1200", "--tax", "9%", ok=True)
+    p = cli.json("product", "show", "R1")
+    assert (p["list_price"], p["tax_rate"]) == ("1200.00", "9")
+    assert cli.json("order", "show", b)["total"] == "1073.50"   # 950 + 13% = 1073.50, as priced then
+    # a draft quote goes to the trash; a converted one cannot
+    q = cli.id("quote", "new", "--customer", "华强电子")
+    cli("quote", "delete", q, "--yes", ok=True)
+    assert cli.json("quote", "list") == []
+    assert cli("quote", "show", "Q-2026-0001").exit_code == 0   # still readable by number (in the trash)
