@@ -261,3 +261,15 @@ def test_first_commands_at_once_create_the_acting_user_once(cli, crm_env):
     outs = _race(crm_env, ["customer", "add", "Fresh {i}", "--force"], rounds=1)[0]
     assert sorted(code for code, _ in outs) == [0, 0, 0, 0], outs
     assert [u["handle"] for u in cli.json("user", "list")] == ["tester"]
+
+
+def test_opp_and_product_search_escape_wildcards(cli):
+    cli("customer", "add", "Acme", ok=True)
+    cli("opp", "add", "Deal 100%", "--customer", "Acme", ok=True)
+    cli("opp", "add", "Other deal", "--customer", "Acme", ok=True)
+    assert [o["title"] for o in cli.json("opp", "list", "--search", "%")] == ["Deal 100%"]
+    assert cli.json("opp", "list", "--search", "_") == []
+    cli("product", "add", "P_1", "--name", "Ωmega box", "--price", "1", ok=True)
+    cli("product", "add", "P2", "--name", "Plain", "--price", "1", ok=True)
+    assert [p["sku"] for p in cli.json("product", "list", "--search", "_")] == ["P_1"]
+    assert [p["sku"] for p in cli.json("product", "list", "--search", "ωMEGA")] == ["P_1"]

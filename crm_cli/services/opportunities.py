@@ -489,9 +489,11 @@ def list_opps(session, *, owner_id=None, stage=None, pipeline=None, status=None,
                                        .where(OpportunityCompetitor.competitor_id == competitor_id)))
     if source:
         q = q.where(func.lower(Opportunity.source) == source.lower())
-    if search:
-        q = q.where(or_(func.lower(Opportunity.title).like(f"%{search.lower()}%"),
-                        func.lower(Customer.name).like(f"%{search.lower()}%")))
+    from crm_cli.services.listing import check_search, contains
+
+    if check_search(search):
+        text = search.strip()
+        q = q.where(or_(contains(session, Opportunity.title, text), contains(session, Customer.name, text)))
     for clause in customfields.where_clauses(session, Opportunity, where):
         q = q.where(clause)
     from crm_cli.services.listing import sort_and_page

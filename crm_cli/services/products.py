@@ -201,10 +201,11 @@ def list_products(session, *, active: bool | None = True, category: str | None =
         q = q.where(Product.active.is_(active))
     if category:
         q = q.where(Product.category == category.strip())
-    if search:
-        like = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        q = q.where(or_(func.lower(Product.name).like(like, escape="\\"),
-                        func.lower(Product.sku).like(like, escape="\\")))
+    from crm_cli.services.listing import check_search, contains
+
+    if check_search(search):
+        text = search.strip()
+        q = q.where(or_(contains(session, Product.name, text), contains(session, Product.sku, text)))
     for clause in customfields.where_clauses(session, Product, where):
         q = q.where(clause)
     q = sort_and_page(q, SORTS, sort, Product.id, limit, offset)
