@@ -57,7 +57,9 @@ def build(path: Path, args, today: date) -> dict:
     now = datetime.now(timezone.utc).replace(microsecond=0)
     with engine.begin() as conn:
         conn.execute(insert(User), [dict(handle=f"rep{i}", name=f"Rep {i}", role="rep", active=True,
-                                         created_at=now, updated_at=now) for i in range(1, 21)])
+                                         created_at=now, updated_at=now) for i in range(1, 21)]
+                     + [dict(handle="bench", name="bench", role="admin", active=True, created_at=now,
+                             updated_at=now)])  # the user the timed commands run as (CRM_USER)
         rows = []
         for i in range(1, args.customers + 1):
             name = f"Customer {i:05d} {rnd.choice(('Ltd', '有限公司', 'GmbH', 'Inc'))}"

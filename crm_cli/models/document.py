@@ -153,7 +153,8 @@ class Delivery(SQLModel, table=True):
 
 class Instalment(SQLModel, table=True):
     __tablename__ = "order_instalments"
-    __table_args__ = (Index("ix_instalments_open_due", "order_id", "due_on", "seq"),
+    # an order's instalments in due order, covering what receivables' running sum reads (no sort)
+    __table_args__ = (Index("ix_instalments_order_seq", "order_id", "seq", "id", "due_on", "amount", "paid"),
                       Index("ix_instalments_due", "due_on"))
 
     id: int | None = Field(default=None, primary_key=True)

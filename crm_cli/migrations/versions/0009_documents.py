@@ -146,7 +146,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_instalments_due', 'order_instalments', ['due_on'], unique=False)
-    op.create_index('ix_instalments_open_due', 'order_instalments', ['order_id', 'due_on', 'seq'], unique=False)
+    op.create_index('ix_instalments_order_seq', 'order_instalments', ['order_id', 'seq', 'id', 'due_on', 'amount', 'paid'],
+                    unique=False)
     op.create_table('order_lines',
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=8), nullable=False),
