@@ -81,7 +81,7 @@ ENTITIES: tuple[Entity, ...] = (
            section="crm_cli.services.quotes:customer_section"),
     Entity("order", "orders", "crm_cli.models.document:Order", command="order",
            section="crm_cli.services.orders:customer_sections", adapter="crm_cli.importer.order_adapter:OrderAdapter",
-           demo="crm_cli.services.orders:demo_data", remind="crm_cli.services.orders:remind_instalments",
+           demo="crm_cli.services.demo:load_documents", remind="crm_cli.services.orders:remind_instalments",
            rows="order lines"),
 )
 

@@ -58,3 +58,35 @@ def load_core(session, ids: dict) -> None:
                                   decision_role="decision-maker"))
     contacts.add(session, bj, K(name="刘洋", title="CTO", mobile="+86 186 0000 1111", decision_role="coach"))
     ids["customers"] = {"group": group, "hq": hq, "acme": acme, "bj": bj}
+
+
+def load_documents(session, ids: dict) -> None:
+    """`crm demo`: two products, a tier-A discount, a quote to 华强电子 accepted and converted into an
+    order, confirmed, partly delivered and partly paid."""
+    from decimal import Decimal
+
+    from crm_cli.core import context
+    from crm_cli.core.money import Money
+    from crm_cli.services import documents, identity, orders, pricing, products, quotes
+
+    hq = (ids.get("customers") or {}).get("hq")
+    if hq is None:
+        return
+    rep = (ids.get("users") or {}).get("alice") or identity.current_user(session)
+    acting = identity.current_user(session)
+    router = products.add(session, products.ProductIn(sku="HQ-R100", name="工业路由器 R100", unit="台",
+                                                      category="network"),
+                          list_price=Money(1000_00, "CNY"), cost=Money(600_00, "CNY"), tax_rate=Decimal("0.13"))
+    cable = products.add(session, products.ProductIn(sku="CAB-5", name="网线 5m", unit="条", category="network"),
+                         list_price=Money(250, "CNY"), tax_rate=Decimal("0.13"))
+    pricing.add_rule(session, pricing.RuleIn(category="network", tier="A", discount=Decimal("0.05")))
+    now, day = context.now(), documents.today()
+    q = quotes.create(session, hq, owner=rep, currency="CNY", issued_on=day)
+    quotes.add_line(session, q, documents.LineSpec(product=router, qty=Decimal(12)), acting)
+    quotes.add_line(session, q, documents.LineSpec(product=cable, qty=Decimal(40)), acting)
+    quotes.send(session, q, now)
+    quotes.accept(session, q, now)
+    o = quotes.convert(session, q, now)
+    orders.confirm(session, o, now, acting)
+    orders.deliver(session, o, 1, Decimal(8), now)
+    orders.pay(session, o, Money(5000_00, "CNY"), day, now, "bank")
