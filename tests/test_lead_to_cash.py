@@ -318,3 +318,19 @@ def test_filters_edits_and_deletes(shop):
     cli("quote", "delete", q, "--yes", ok=True)
     assert cli.json("quote", "list") == []
     assert cli("quote", "show", "Q-2026-0001").exit_code == 0   # still readable by number (in the trash)
+
+
+def test_document_text_is_checked_like_every_input(shop):
+    cli = shop
+    oid = cli.id("order", "new", "--customer", "华强电子")
+    for args, words in [(["order", "add-line", oid, "--text", "Bad\x1b[31m", "--price", "1"], "--text must not contain"),
+                        (["order", "add-line", oid, "--text", "x" * 301, "--price", "1"], "--text is longer than 300"),
+                        (["order", "add-line", oid, "--product", "R1", "--unit", "u" * 17], "--unit is longer than 16"),
+                        (["order", "new", "--customer", "华强电子", "--shipping", "-3"], "--shipping"),
+                        (["quote", "new", "--customer", "华强电子", "--notes", "a\x07b"], "--notes must not contain"),
+                        (["product", "add", "P9", "--name", "n\x1b", "--price", "1"], "--name must not contain"),
+                        (["price", "rule", "add", "--price", "1", "--name", "y" * 201], "--name is longer than 200")]:
+        r = cli(*args)
+        assert r.exit_code == 2 and words in r.stderr and len(r.stderr.splitlines()) == 1, (args[:3], r.stderr)
+    assert cli.json("order", "show", oid)["lines"] == [] and cli.json("quote", "list") == []
+    assert len(cli.json("order", "list")) == 1 and cli.json("price", "rule", "list")[-1]["id"] == 1

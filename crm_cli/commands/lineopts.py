@@ -24,20 +24,24 @@ LineNo = Annotated[int, typer.Argument(help="Line number (as `show` lists them).
 
 
 def spec(session, *, currency: str, product=None, text=None, qty=None, unit=None, price=None, discount=None,
-         tax=None, tax_included=None, approve=False, kind="product"):
-    """Options -> a documents.LineSpec."""
+         tax=None, tax_included=None, approve=False, kind="product", price_option="--price"):
+    """Options -> a documents.LineSpec (text and unit checked like every text input: length, no
+    control characters)."""
     from crm_cli.core.docmoney import parse_percent, parse_qty
     from crm_cli.core.errors import UsageError
     from crm_cli.core.money import parse_money
+    from crm_cli.core.validation import checked_text
     from crm_cli.services import documents, products
 
+    checked_text(text, "--text", 300)
+    checked_text(unit, "--unit", 16)
     if product and kind == "fee":
         raise UsageError("a fee is a --text line, not a --product")
     return documents.LineSpec(
         product=products.find(session, product) if product else None, text=text,
         qty=parse_qty(qty) if qty is not None else None,
-        unit=unit.strip()[:16] if unit else None,
-        price=parse_money(price, currency, option="--price") if price is not None else None,
+        unit=unit.strip() if unit else None,
+        price=parse_money(price, currency, option=price_option) if price is not None else None,
         discount=parse_percent(discount, "--discount") if discount is not None else None,
         tax_rate=parse_percent(tax, "--tax") if tax is not None else None,
         tax_included=tax_included, approve=approve, kind=kind)

@@ -47,7 +47,8 @@ def new(
                           ordered_on=parse_date(on, option="--date") if on else orders.today(),
                           payment_terms=terms, notes=notes)
         if shipping:
-            orders.add_line(s, o, lo.spec(s, currency=cur, text="Shipping", price=shipping, kind="fee"), me)
+            orders.add_line(s, o, lo.spec(s, currency=cur, text="Shipping", price=shipping, kind="fee",
+                                             price_option="--shipping"), me)
         created("order", o.id, f"{o.number} for {c.name} ({cur})", quiet)
 
 
@@ -235,14 +236,6 @@ def pay(ref: Ref,
     from crm_cli.core.output import info
     from crm_cli.services import orders
 
-    if method is not None and len(method) > 32:
-        from crm_cli.core.errors import ValidationError
-
-        raise ValidationError("--method is longer than 32 characters")
-    if reference is not None and len(reference) > 100:
-        from crm_cli.core.errors import ValidationError
-
-        raise ValidationError("--reference is longer than 100 characters")
     with db.session_scope() as s:
         o = orders.find(s, ref)
         money = parse_money(amount, o.currency, option="AMOUNT")

@@ -67,6 +67,9 @@ def create(session, customer: Customer, *, owner: User, currency: str, ordered_o
            payment_terms: int | None = None, notes: str | None = None, quote_id: int | None = None) -> Order:
     if payment_terms is not None and not 0 <= payment_terms <= 3650:
         raise ValidationError("--terms must be 0 to 3650 days")
+    from crm_cli.core.validation import checked_text
+
+    checked_text(notes, "--notes", 4000, multiline=True)
     o = Order(number=numbering.next_number(session, "SO", ordered_on.year), customer_id=customer.id,
               owner_id=owner.id, currency=currency, ordered_on=ordered_on,
               payment_terms=payment_terms if payment_terms is not None else customer.payment_terms, notes=notes,
@@ -170,6 +173,9 @@ def confirm(session, o: Order, now, acting: User, *, override: bool = False, rea
         raise UsageError(f"order {o.number} has no lines", f"crm order add-line {o.number} --product SKU --qty N")
     if override and not (reason or "").strip():
         raise UsageError("--override-credit needs --reason")
+    from crm_cli.core.validation import checked_text
+
+    checked_text(reason, "--reason", 200)
     customer = session.get(Customer, o.customer_id)
     db.lock_keys(session, [f"credit:{customer.id}"])
     seen = {"limit": None, "balance": None, "order": None}
@@ -254,6 +260,9 @@ def return_goods(session, o: Order, position: int, qty: Decimal | None, reason: 
     _require(o, ("confirmed", "closed"), "returned to")
     if not (reason or "").strip():
         raise UsageError("a return needs --reason")
+    from crm_cli.core.validation import checked_text
+
+    checked_text(reason, "--reason", 300)
     line = documents.find_line(session, OrderLine, "order_id", o, position)
     if line.kind == "fee":
         raise UsageError(f"line {position} of {o.number} is a fee, not goods")
@@ -368,6 +377,10 @@ def pay(session, o: Order, amount: Money, paid_on: date, now, method: str | None
         raise ValidationError(f"the payment is in {amount.currency}, the order in {o.currency}")
     if amount.minor <= 0:
         raise ValidationError("a payment must be more than 0")
+    from crm_cli.core.validation import checked_text
+
+    checked_text(method, "--method", 32)
+    checked_text(reference, "--reference", 100)
     db.lock_keys(session, [f"order:{o.id}"])
     session.refresh(o)
     owed = balance(o)
@@ -395,6 +408,9 @@ def pay(session, o: Order, amount: Money, paid_on: date, now, method: str | None
 
 def cancel(session, o: Order, now, reason: str | None = None) -> None:
     _require(o, ("draft", "confirmed"), "cancelled")
+    from crm_cli.core.validation import checked_text
+
+    checked_text(reason, "--reason", 300)
     delivered = session.execute(select(func.count()).where(Delivery.order_id == o.id)).scalar_one()
     if delivered or o.paid:
         raise Conflict(f"order {o.number} has deliveries or payments; it cannot be cancelled",

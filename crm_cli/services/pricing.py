@@ -75,6 +75,11 @@ def _check(r: RuleIn) -> None:
                               f"{r.product.currency}")
     if not -1_000_000 <= r.priority <= 1_000_000:
         raise ValidationError("--priority must be between -1000000 and 1000000")
+    from crm_cli.core.validation import checked_text
+
+    checked_text(r.name, "--name", 200)
+    checked_text(r.notes, "--notes", 2000, multiline=True)
+    checked_text(r.category, "--category", 100)
 
 
 def _apply(rule: PriceRule, r: RuleIn) -> None:

@@ -44,6 +44,13 @@ class ProductIn(SQLModel):
     category: Optional[str] = None
     description: Optional[str] = None
 
+    @field_validator("*")
+    @classmethod
+    def _text_rules(cls, v, info):
+        from crm_cli.core.validation import column_text
+
+        return column_text(Product, info.field_name, v)  # length and control characters
+
     @field_validator("sku")
     @classmethod
     def _sku(cls, v):

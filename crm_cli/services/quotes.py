@@ -81,6 +81,9 @@ def create(session, customer: Customer, *, owner: User, currency: str, issued_on
         raise ValidationError(f"opportunity {opportunity.id} belongs to another customer")
     if contact is not None and contact.customer_id != customer.id:
         raise ValidationError(f"contact '{contact.name}' works for another customer")
+    from crm_cli.core.validation import checked_text
+
+    checked_text(notes, "--notes", 4000, multiline=True)
     valid_until = valid_until or issued_on + timedelta(days=int(config.get("quote_validity_days")))
     if valid_until < issued_on:
         raise ValidationError(f"--valid-until {valid_until} is before the quote's date {issued_on}")
@@ -108,9 +111,9 @@ def edit(session, q: Quote, *, valid_until: date | None = None, payment_terms: i
             raise ValidationError("--terms must be 0 to 3650 days")
         q.payment_terms = payment_terms
     if notes is not None:
-        if len(notes) > 4000:
-            raise ValidationError("--notes is longer than 4000 characters")
-        q.notes = notes or None
+        from crm_cli.core.validation import checked_text
+
+        q.notes = checked_text(notes, "--notes", 4000, multiline=True) or None
 
 
 def _context(session, q: Quote):
@@ -213,8 +216,9 @@ def reject(session, q: Quote, now, reason: str | None) -> None:
     _require_current(session, q, "rejected")
     if q.status != "sent":
         raise Conflict(f"quote {label(q)} is {status_of(q)}: only a sent quote can be rejected")
-    if reason is not None and len(reason) > 300:
-        raise ValidationError("--reason is longer than 300 characters")
+    from crm_cli.core.validation import checked_text
+
+    checked_text(reason, "--reason", 300)
     q.status, q.decided_at, q.reject_reason = "rejected", now, reason
 
 
