@@ -277,7 +277,7 @@ def export(
     from crm_cli.core import context, db
     from crm_cli.core.dates import parse_range
     from crm_cli.core.errors import UsageError
-    from crm_cli.core.output import info
+    from crm_cli.core.output import info, write_document
     from crm_cli.services import identity
     from crm_cli.services import ics as calendar
 
@@ -287,15 +287,8 @@ def export(
     with db.session_scope() as s:
         text, n = calendar.export_ics(s, now=context.now(), owner_id=identity.owner_filter(s, owner),
                                       due_range=rng, status=status)
-    if output:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+    if write_document(text, output):
         info(f"wrote {n} activit{'y' if n == 1 else 'ies'} to {output}")
-    else:
-        import sys
-
-        sys.stdout.buffer.write(text.encode("utf-8")) if hasattr(sys.stdout, "buffer") else sys.stdout.write(text)
-        sys.stdout.flush()
 
 
 # ---- crm agenda ------------------------------------------------------------------------------------

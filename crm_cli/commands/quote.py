@@ -252,8 +252,8 @@ def render(ref: Ref,
            ) -> None:
     """The quote as a document to send: company, customer, lines, totals, validity, terms."""
     from crm_cli.core import db
-    from crm_cli.core.errors import CrmError, UsageError
-    from crm_cli.core.output import info
+    from crm_cli.core.errors import UsageError
+    from crm_cli.core.output import info, write_document
     from crm_cli.services import quotes, render as renderer
 
     kind = fmt.lower()
@@ -261,17 +261,8 @@ def render(ref: Ref,
         raise UsageError(f"--format must be markdown, text or html, not '{fmt[:20]}'")
     with db.session_scope() as s:
         text = renderer.quote(s, quotes.find(s, ref), kind)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError as exc:
-            raise CrmError(f"--output: cannot write {output}: {exc.strerror}") from None
+    if write_document(text, output):
         info(f"wrote {output}")
-    else:
-        import sys
-
-        sys.stdout.write(text)
 
 
 @app.command("delete")

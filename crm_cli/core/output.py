@@ -436,3 +436,24 @@ def created(entity: str, ident: int, label: str, quiet: bool) -> None:
         _say(sys.stdout, ident)
     else:
         info(f"created {entity} {ident}: {label}")
+
+
+def write_document(text: str, path: str | None, option: str = "--output") -> bool:
+    """A whole document (a calendar, a rendered quote): to the file `path` (UTF-8, as is), or to
+    stdout. A file that cannot be written is one line naming the option. Returns True for a file."""
+    if not path:
+        if hasattr(sys.stdout, "buffer"):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode("utf-8"))
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(text)
+        return False
+    from crm_cli.core.errors import CrmError
+
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise CrmError(f"{option}: cannot write {path}: {exc.strerror}", "check the directory and its rights") from None
+    return True
