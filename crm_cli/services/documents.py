@@ -183,6 +183,38 @@ def _check_discount(line, spec: LineSpec, acting: User) -> None:
                          "a manager or admin adds it with --approve (config max_discount_rep/max_discount_manager)")
 
 
+def put_line(session, doc, line_model, fk: str, spec: LineSpec, acting: User, *, on: date,
+             position: int | None = None):
+    """Add a line to a draft quote or order (`position` None) or change its line `position`: price it,
+    total the document again, and note it in the document's history."""
+    from crm_cli.models import Customer
+    from crm_cli.services import audit
+
+    customer = session.get(Customer, doc.customer_id)
+    rep = (session.get(User, doc.owner_id) if doc.owner_id else None) or acting
+    if position is None:
+        count = session.execute(select(func.count()).where(getattr(line_model, fk) == doc.id)).scalar_one()
+        line = line_model(**{fk: doc.id}, description="", qty=0, unit_price=None, discount=None, tax_rate=None,
+                          tax_included=None)
+        fill_line(session, line, spec, currency=doc.currency, customer=customer, rep=rep, on=on, acting=acting,
+                  position=count + 1)
+        session.add(line)
+    else:
+        line = find_line(session, line_model, fk, doc, position)
+        keep_product(session, line, spec, doc.currency)
+        fill_line(session, line, spec, currency=doc.currency, customer=customer, rep=rep, on=on, acting=acting)
+    session.flush()
+    recompute(session, doc, line_model, fk)
+    text = (f"{'added' if position is None else 'changed'}: {qty_text(line.qty)} {line.unit} {line.description} "
+            f"at {Money(line.unit_price, doc.currency).plain()}"
+            + (f" less {docmoney.percent_text(d6(line.discount))}%" if line.discount else "")
+            + (f" (rule {line.rule_id})" if line.rule_id else "")
+            + f", total {Money(line.total, doc.currency).plain()}"
+            + (f"; discount approved by {line.approved_by}" if line.approved_by else ""))
+    audit.note(session, doc.__entity__, doc.id, f"line {line.position}", new=text)
+    return line
+
+
 def recompute(session, doc, line_model, fk: str) -> None:
     """The document's totals: plain sums of its rounded lines (in SQL)."""
     col = getattr(line_model, fk)

@@ -102,40 +102,16 @@ def _context(session, o: Order):
 
 def add_line(session, o: Order, spec: documents.LineSpec, acting: User) -> OrderLine:
     _require(o, ("draft",), "changed")
-    customer, rep = _context(session, o)
     if spec.kind == "fee" and spec.tax_rate is None:
         from crm_cli.core import config
 
         spec.tax_rate = docmoney.parse_percent(str(config.get("fee_tax_rate")), "fee_tax_rate")
-    count = session.execute(select(func.count()).where(OrderLine.order_id == o.id)).scalar_one()
-    line = OrderLine(order_id=o.id, description="", qty=0, unit_price=None, discount=None, tax_rate=None,
-                     tax_included=None)
-    documents.fill_line(session, line, spec, currency=o.currency, customer=customer, rep=rep or acting,
-                        on=o.ordered_on, acting=acting, position=count + 1)
-    session.add(line)
-    session.flush()
-    documents.recompute(session, o, OrderLine, "order_id")
-    audit.note(session, "order", o.id, f"line {line.position}",
-               new=f"added: {documents.qty_text(line.qty)} {line.unit} {line.description} "
-                   f"{Money(line.total, o.currency).plain()}"
-                   + (f"; discount approved by {line.approved_by}" if line.approved_by else ""))
-    return line
+    return documents.put_line(session, o, OrderLine, "order_id", spec, acting, on=o.ordered_on)
 
 
 def edit_line(session, o: Order, position: int, spec: documents.LineSpec, acting: User) -> OrderLine:
     _require(o, ("draft",), "changed")
-    customer, rep = _context(session, o)
-    line = documents.find_line(session, OrderLine, "order_id", o, position)
-    documents.keep_product(session, line, spec, o.currency)
-    documents.fill_line(session, line, spec, currency=o.currency, customer=customer, rep=rep or acting,
-                        on=o.ordered_on, acting=acting)
-    session.flush()
-    documents.recompute(session, o, OrderLine, "order_id")
-    audit.note(session, "order", o.id, f"line {line.position}",
-               new=f"changed: {documents.qty_text(line.qty)} {line.unit} {line.description} "
-                   f"{Money(line.total, o.currency).plain()}"
-                   + (f"; discount approved by {line.approved_by}" if line.approved_by else ""))
-    return line
+    return documents.put_line(session, o, OrderLine, "order_id", spec, acting, on=o.ordered_on, position=position)
 
 
 # ---- credit ----------------------------------------------------------------------------------------

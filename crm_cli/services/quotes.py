@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from crm_cli.core.errors import Conflict, NotFound, UsageError, ValidationError
 from crm_cli.core.money import Money
@@ -116,42 +116,14 @@ def edit(session, q: Quote, *, valid_until: date | None = None, payment_terms: i
         q.notes = checked_text(notes, "--notes", 4000, multiline=True) or None
 
 
-def _context(session, q: Quote):
-    customer = session.get(Customer, q.customer_id)
-    rep = session.get(User, q.owner_id) if q.owner_id else None
-    return customer, rep
-
-
-def _new_line(q: Quote) -> QuoteLine:
-    return QuoteLine(quote_id=q.id, description="", qty=0, unit_price=None, discount=None, tax_rate=None,
-                     tax_included=None)
-
-
 def add_line(session, q: Quote, spec: documents.LineSpec, acting: User) -> QuoteLine:
     _require_draft(q, "changed")
-    customer, rep = _context(session, q)
-    count = session.execute(select(func.count()).where(QuoteLine.quote_id == q.id)).scalar_one()
-    line = _new_line(q)
-    documents.fill_line(session, line, spec, currency=q.currency, customer=customer, rep=rep or acting,
-                        on=q.issued_on, acting=acting, position=count + 1)
-    session.add(line)
-    session.flush()
-    documents.recompute(session, q, QuoteLine, "quote_id")
-    _note_line(session, q, line, "added")
-    return line
+    return documents.put_line(session, q, QuoteLine, "quote_id", spec, acting, on=q.issued_on)
 
 
 def edit_line(session, q: Quote, position: int, spec: documents.LineSpec, acting: User) -> QuoteLine:
     _require_draft(q, "changed")
-    customer, rep = _context(session, q)
-    line = documents.find_line(session, QuoteLine, "quote_id", q, position)
-    documents.keep_product(session, line, spec, q.currency)
-    documents.fill_line(session, line, spec, currency=q.currency, customer=customer, rep=rep or acting,
-                        on=q.issued_on, acting=acting)
-    session.flush()
-    documents.recompute(session, q, QuoteLine, "quote_id")
-    _note_line(session, q, line, "changed")
-    return line
+    return documents.put_line(session, q, QuoteLine, "quote_id", spec, acting, on=q.issued_on, position=position)
 
 
 def remove_line(session, q: Quote, position: int) -> None:
@@ -162,15 +134,6 @@ def remove_line(session, q: Quote, position: int) -> None:
     session.flush()
     documents.renumber(session, QuoteLine, "quote_id", q.id)
     documents.recompute(session, q, QuoteLine, "quote_id")
-
-
-def _note_line(session, q: Quote, line: QuoteLine, what: str) -> None:
-    text = (f"{what}: {documents.qty_text(line.qty)} {line.unit} {line.description} at "
-            f"{Money(line.unit_price, q.currency).plain()}"
-            + (f" less {documents.docmoney.percent_text(documents.d6(line.discount))}%" if line.discount else "")
-            + (f" (rule {line.rule_id})" if line.rule_id else "")
-            + (f"; discount approved by {line.approved_by}" if line.approved_by else ""))
-    audit.note(session, "quote", q.id, f"line {line.position}", new=text)
 
 
 def send(session, q: Quote, now) -> None:
