@@ -148,7 +148,7 @@ def test_shorten_for_messages():
     assert shorten("abc") == "abc"
     assert shorten("line one\nline\ttwo\x1b[0m") == "line one\\nline\\ttwo\\x1b[0m"
     cut = shorten("x" * 70_000, 80)
-    assert len(cut) == 80 and cut.endswith("…")
+    assert len(cut) == 80 and cut.endswith("...")
     assert shorten(12345) == "12345"
 
 

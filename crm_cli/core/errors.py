@@ -93,6 +93,13 @@ def _unsafe(ch: str) -> bool:
         "\u2066" <= ch <= "\u2069"
 
 
+def clip(value, limit: int = ECHO_LIMIT) -> str:
+    """One value as a message echoes it: control characters and line breaks escaped, at most `limit`
+    characters (cut with '...'). The one value cutter (validation, output and the importer use it)."""
+    text = "".join(escape_char(ch) if _unsafe(ch) else ch for ch in str(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def one_line(text: str, limit: int = ECHO_LIMIT) -> str:
     """`text` as one printable line: newlines, control characters and undecodable bytes escaped
     (\\n, \\x1b, \\xff), every quoted value longer than `limit` cut to `limit` characters ending in

@@ -77,12 +77,11 @@ def _cut(text: str, limit: int) -> str:
 
 
 def shorten(value: Any, width: int = 80) -> str:
-    """`value` for a message: on one line (newlines and control characters escaped), at most `width`
-    characters (cut with an ellipsis)."""
-    text = str(value)
-    if len(text) > 4 * width:
-        text = text[:4 * width]
-    return _cut(safe(text, keep=""), width)
+    """`value` for a message: errors.clip (newlines and control characters escaped, at most `width`
+    characters)."""
+    from crm_cli.core.errors import clip
+
+    return clip(value, width)
 
 
 def resolve_format(fmt: Format | str | None, as_json: bool = False) -> Format:

@@ -51,9 +51,10 @@ SHOWN = 80
 
 
 def shown(value, limit: int = SHOWN) -> str:
-    """`value` as echoed in a message: at most `limit` characters, cut with '...'."""
-    value = str(value)
-    return value if len(value) <= limit else value[:limit] + "..."
+    """`value` as echoed in a message (errors.clip: escaped, at most `limit` characters)."""
+    from crm_cli.core.errors import clip
+
+    return clip(value, limit)
 
 
 def text(value, flag: str, limit: int | None = None, multiline: bool = False):

@@ -86,28 +86,22 @@ class Summary:
 
 # ---- messages ----------------------------------------------------------------------------------------
 
-_QUOTED = re.compile(r"'([^']{81,})'")
 _FLAG = re.compile(r"--([a-z][a-z0-9-]*)")
 _LEADING_FIELD = re.compile(r"([a-z][a-z_ ]*):")
 
 
 def said(text: str, limit: int = 80) -> str:
-    """Text as a message shows it: control characters and line breaks escaped, quoted values cut
-    to ~`limit` characters (the whole line to a few of them)."""
-    text = str(text)
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() or c in "\u3000\xa0" else repr(c)[1:-1] for c in text)
-    if len(text) > limit:
-        text = _QUOTED.sub(lambda m: "'" + m.group(1)[:limit - 1] + "…'", text)
-        if len(text) > 5 * limit:
-            text = text[:5 * limit - 1] + "…"
-    return text
+    """Text as a message shows it (errors.one_line: escaped, quoted values cut to `limit`)."""
+    from crm_cli.core.errors import one_line
+
+    return one_line(text, limit)
 
 
 def cut(text: str, limit: int = 80) -> str:
-    """A name (a header...) as a message shows it: escaped like said(), cut to `limit` characters."""
-    text = said(text, limit)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    """A name (a header...) as a message shows it (errors.clip)."""
+    from crm_cli.core.errors import clip
+
+    return clip(text, limit)
 
 
 def listed(names: list, limit: int = 10) -> str:
