@@ -59,6 +59,8 @@ KEYS: dict[str, Key] = {
         Key("max_discount_manager", None, 30, "largest discount (percent below list) a manager gives without "
             "--approve", "int"),
         Key("fee_tax_rate", None, "0", "tax rate of shipping and other fees on orders (percent)"),
+        Key("sla_at_risk", None, 25, "an SLA target is at risk when at most this share of it is left (percent)",
+            "int", 1, 99),
         Key("company_name", None, None, "your company's name on rendered quotes"),
         Key("company_address", None, None, "your company's address on rendered quotes"),
     ]
@@ -213,7 +215,7 @@ def _coerce(key: Key, raw: str):
         return [part.strip() for part in raw.split(",") if part.strip()]
     if key.kind == "int":
         try:
-            return int(raw.strip())
+            return int(raw.strip().removesuffix("%"))  # percentages may be written 25%
         except ValueError:
             raise ValueError(f"must be a whole number, not '{_shown(raw)}'") from None
     return raw.strip()

@@ -1,14 +1,14 @@
 """tickets: service tickets, their timeline (ticket_events) and queues (ticket_queues)
 
 Revision ID: 0011_tickets
-Revises: 0009_documents
+Revises: 0010_sla
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0011_tickets"
-down_revision = "0009_documents"
+down_revision = "0010_sla"
 branch_labels = None
 depends_on = None
 
