@@ -89,7 +89,7 @@ def duration_text(seconds: int | None) -> str:
     if d:
         return f"{d}d {h}h" if h else f"{d}d"
     if h:
-        return f"{h}h {m:02d}m"
+        return f"{h}h {m:02d}m" if m else f"{h}h"
     if m:
         return f"{m}m"
     return f"{s}s"
