@@ -342,18 +342,16 @@ def test_customer_show_section_trash_and_export(desk, monkeypatch, tmp_path):
     assert (tmp_path / "t.csv").read_text(encoding="utf-8").count("T-2026-") == 3
 
 
-def test_installed_crm_runs_a_ticket_through(run):
-    env = {"CRM_NOW": MON_09}
-    run("sla", "policy", "set", "--priority", "urgent", "--response", "30m", "--resolution", "4h", env=env,
-        check=True)
-    run("user", "add", "bob", env=env, check=True)
-    p = run("ticket", "open", "Fire", "--type", "repair", "--priority", "urgent", "--assignee", "bob", "-q", env=env,
-            check=True)
-    assert p.stdout.strip() == "1"
+def test_installed_crm_runs_a_ticket_through(cli, run, monkeypatch):
+    monkeypatch.setenv("CRM_NOW", MON_09)
+    cli("sla", "policy", "set", "--priority", "urgent", "--response", "30m", "--resolution", "4h", ok=True)
+    cli("user", "add", "bob", ok=True)
+    assert cli.id("ticket", "open", "Fire", "--type", "repair", "--priority", "urgent", "--assignee", "bob") == 1
     p = run("ticket", "list", "--breached", "--format", "csv", env={"CRM_NOW": "2026-11-23T09:45:00+08:00"},
             check=True)
     lines = p.stdout.splitlines()
+    # response due 09:30 (30 min after 09:00): breached at 09:45
     assert len(lines) == 2 and lines[1].startswith("1,T-2026-0001,Fire,open,urgent,repair,,bob,,")
-    assert lines[1].endswith(",breached,2026-11-23T09:00:00+08:00")
-    p = run("ticket", "reopen", "1", env=env)
-    assert p.returncode == 4 and p.stderr.count("\n") == 1
+    assert lines[1].endswith(",2026-11-23T09:30:00+08:00,breached,2026-11-23T09:00:00+08:00")
+    p = run("ticket", "reopen", "1", env={"CRM_NOW": MON_09})
+    assert p.returncode == 4 and p.stderr.count("\n") == 1 and "only a resolved or closed ticket" in p.stderr
