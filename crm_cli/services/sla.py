@@ -195,6 +195,17 @@ def evaluate(cal: Calendar, created: datetime, target_s: int, paused_s: int, now
     return Target(state, due, left, None)
 
 
+def describe(t: Target) -> str:
+    """A clock's state for people: 'met', 'due in 2h30m', 'at risk: 30m left', 'breached by 1h15m'."""
+    if t.state == "met":
+        return "met"
+    if t.state == "breached":
+        return f"breached by {format_seconds(t.over_s)}"
+    if t.state == "at-risk":
+        return f"at risk: {format_seconds(t.left_s)} left"
+    return f"due in {format_seconds(t.left_s)}"
+
+
 def risk_at(cal: Calendar, created: datetime, target_s: int, paused_s: int,
             share: Fraction = Fraction(1, 4)) -> datetime:
     """When the at-risk threshold is crossed (no further pauses): the first instant with at most
@@ -723,3 +734,18 @@ def policy_records(session) -> list[dict]:
              "response": format_seconds(p.response_s), "resolution": format_seconds(p.resolution_s),
              "response_s": p.response_s, "resolution_s": p.resolution_s, "calendar": cal or BUILT_IN}
             for p, cal in rows]
+
+
+def due_record(session, calendar: str | None, start: datetime, target: str, paused: str | None = None) -> dict:
+    """`crm sla due`: when a clock of `target` business time started at `start` is due (and at risk) on a
+    calendar, `paused` business time added."""
+    cal = get_calendar(session, calendar)
+    target_s = parse_target(target, "--target")
+    paused_s = parse_target(paused, "--paused") if paused is not None else 0
+    share = at_risk_share()
+    due = add_business(cal, start, target_s + paused_s)
+    tz = _zone(cal.tz)
+    return {"calendar": cal.name, "tz": cal.tz, "start": start, "clock_starts": add_business(cal, start, 0),
+            "target": format_seconds(target_s), "target_s": target_s, "paused_s": paused_s,
+            "at_risk_from": risk_at(cal, start, target_s, paused_s, share), "due": due,
+            "due_calendar_time": due.astimezone(tz).isoformat(timespec="seconds")}
