@@ -503,3 +503,24 @@ def test_bad_input_is_one_line_and_changes_nothing(cli):
         assert r.exit_code == code, (args, r.stderr)
         assert r.stderr.startswith("crm: error: ") and message in r.stderr and r.stderr.count("\n") == 1, r.stderr
     assert state() == before
+
+
+def test_the_worked_examples_of_docs_sla_md(cli):
+    cli("sla", "calendar", "add", "cn", "--tz", "Asia/Shanghai", "--hours", "mon-fri 09:00-12:00,13:00-18:00",
+        ok=True)
+    # 1. Mon 07:40 + 10h: Mon 09-12 + 13-18 = 8h, Tue 09-11 = 2h -> Tue 11:00; 30m -> Mon 09:30
+    assert cli.json("sla", "due", "--calendar", "cn", "--from", "2026-11-23 07:40", "--target", "10h")["due"] == \
+        "2026-11-24T11:00:00+08:00"
+    assert cli.json("sla", "due", "--calendar", "cn", "--from", "2026-11-23 07:40", "--target", "30m")["due"] == \
+        "2026-11-23T09:30:00+08:00"
+    # at Tue 10:00 local (02:00Z): 9h used, 1h left of 10h, at most 2h30m -> at risk
+    assert evaluate(LUNCH, utc(2026, 11, 22, 23, 40), 10 * H, 0, utc(2026, 11, 24, 2)) == \
+        Target("at-risk", utc(2026, 11, 24, 3), 1 * H, None)
+    # 2. Fri 16:00 + 4h + 2h paused: Fri 16-18 2h, Mon 09-12 3h, 13-14 1h -> Mon 14:00
+    assert cli.json("sla", "due", "--calendar", "cn", "--from", "2026-11-27 16:00", "--target", "4h",
+                    "--paused", "2h")["due"] == "2026-11-30T14:00:00+08:00"
+    assert business_seconds(LUNCH, utc(2026, 11, 27, 9), utc(2026, 11, 30, 2)) == 2 * H
+    # 3. 9h calendar, created Mon 09:00 (01:00Z), paused Mon 15:00 - Tue 11:00 = 5h business;
+    # urgent 4h from creation: Mon 09:00 + 9h -> Mon 18:00 (10:00Z); at Tue 11:00 (03:00Z) over Tue 09-11 = 2h
+    assert evaluate(SH, utc(2026, 11, 23, 1), 4 * H, 5 * H, utc(2026, 11, 24, 3)) == \
+        Target("breached", utc(2026, 11, 23, 10), None, 2 * H)

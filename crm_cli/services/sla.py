@@ -673,10 +673,10 @@ def set_policy(session, priority: str, *, tier: str | None = None, response: str
     tier = check_tier(tier)
     response_s = parse_target(response, "--response") if response is not None else None
     resolution_s = parse_target(resolution, "--resolution") if resolution is not None else None
+    db.lock_keys(session, ["sla-policies"])  # before the calendar is looked up: delete_calendar takes it too
     calendar_id: int | None | bool = False  # False: not given
     if calendar is not None:
         calendar_id = None if str(calendar).strip().lower() == BUILT_IN else _find_calendar(session, calendar).id
-    db.lock_keys(session, ["sla-policies"])
     row = session.execute(select(SlaPolicy).where(SlaPolicy.priority == priority,
                                                   SlaPolicy.tier == (tier or ""))).scalar_one_or_none()
     created = row is None
