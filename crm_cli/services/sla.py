@@ -190,7 +190,7 @@ def evaluate(cal: Calendar, created: datetime, target_s: int, paused_s: int, now
         return Target("breached", due, None, business_seconds(cal, due, met_at))
     if now > due:
         return Target("breached", due, None, business_seconds(cal, due, now))
-    left = business_seconds(cal, now, due)
+    left = business_seconds(cal, max(now, _utc(created, "created")), due)
     state = "at-risk" if left <= risk_threshold(target_s, at_risk_share) else "due"
     return Target(state, due, left, None)
 
@@ -217,7 +217,8 @@ def at_risk_share(config=None) -> Fraction:
     """The at-risk share from the config key sla_at_risk (a percentage, default 25)."""
     if config is None:
         from crm_cli.core import config
-    return Fraction(int(config.get("sla_at_risk")), 100)
+    value = config.get("sla_at_risk")  # the config module, or a dict of settings
+    return Fraction(int(value if value is not None else 25), 100)
 
 
 # ---------------------------------------------------------------------------------------------------
