@@ -72,7 +72,7 @@ def build(path: Path, args, now: datetime) -> dict:
                        resolution_target_s=48 * 3600, created_at=created, updated_at=created,
                        created_by="bench", reason=None, response_due=None,
                        resolution_due=None, response_risk_at=None, resolution_risk_at=None, next_due=None,
-                       next_risk=None, first_response_at=created + timedelta(hours=1))
+                       next_risk=None, resolved_at=None, first_response_at=created + timedelta(hours=1))
             if status in ("new", "open", "pending"):
                 due = now + timedelta(seconds=rnd.randrange(-86400, 30 * 86400))
                 risk = due - timedelta(hours=12)
