@@ -418,18 +418,22 @@ def query(session, *, owner_id=None, status=None, source=None, campaign=None, re
         q = q.where(func.lower(Lead.industry) == industry.lower())
     if batch is not None:
         q = q.where(Lead.import_batch_id == batch)
-    from crm_cli.services.listing import check_search, contains, like_pattern
+    from crm_cli.services.listing import check_search, contains, indexed, like_pattern
 
     if check_search(search):
         s = search.strip()
         conds = [contains(session, Lead.name, s), contains(session, Lead.company, s),
                  contains(session, Lead.email, s)]
         pk = normalize.phone_search_key(s, whole=False)
-        if pk and len(pk) >= 4:
+        pk = pk if pk and len(pk) >= 4 else None
+        if pk:
             conds.append(Lead.phone_key.like(like_pattern(pk), escape="\\"))
         ck = normalize.name_key(s)
         if ck:
             conds.append(Lead.company_key.like(like_pattern(ck), escape="\\"))
+        hit = indexed(session, "lead", Lead.id, s, pk, ck)
+        if hit is not None:
+            q = q.where(hit)
         q = q.where(or_(*conds))
     for clause in customfields.where_clauses(session, Lead, where):
         q = q.where(clause)

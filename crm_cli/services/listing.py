@@ -67,3 +67,24 @@ def parents_not_trashed(*columns):
         parent = fk.column.table.alias()
         conds.append(~select(parent.c.id).where(parent.c.id == col, parent.c.deleted_at.is_not(None)).exists())
     return and_(true(), *conds)
+
+
+def indexed(session, entity: str, id_col, *parts: str | None):
+    """SQL: `id_col` is among the records the substring index (core/search.py) finds for any of
+    these texts; None when one of them cannot use the index (one character), so the caller's
+    predicate scans as it always did. The caller still applies its predicate: the index gives a
+    superset, the results are exactly the scan's."""
+    from crm_cli.core import search
+
+    terms = []
+    for part in parts:
+        if part is None:
+            continue
+        toks = search.tokens_for_query(part)
+        if toks is None:
+            return None
+        if toks not in terms:
+            terms.append(toks)
+    if not terms:
+        return None
+    return id_col.in_(search.candidates(session, entity, terms))
