@@ -97,7 +97,7 @@ def test_index_kept_in_step_with_every_write(cli, tmp_path):
 
 
 def test_migration_indexes_an_existing_database(crm_env):
-    """A database at 0009 with records in it: the upgrade builds the index, searches find them."""
+    """A database at 0011 with records in it: the upgrade builds the index, searches find them."""
     from alembic import command
     from sqlalchemy import text
 
@@ -107,7 +107,7 @@ def test_migration_indexes_an_existing_database(crm_env):
     from crm_cli.app import app
 
     engine = db.get_engine()
-    command.downgrade(db.alembic_config(engine), "0009_documents")
+    command.downgrade(db.alembic_config(engine), "0011_tickets")
     with engine.begin() as conn:
         assert not any(search.is_index_table(t) for t in
                        __import__("sqlalchemy").inspect(conn).get_table_names())

@@ -260,7 +260,9 @@ def ranked(session, entity: str, terms: list[list[str]], any_: bool = True):
     else:
         sql = (f"SELECT id, -ts_rank('{{0.1, 0.2, 0.4, 1.0}}', doc, CAST(:q AS tsquery)) AS rank "
                f"FROM {name} WHERE doc @@ CAST(:q AS tsquery)")
-    return text(sql).bindparams(bindparam("q", expr)).columns()
+    from sqlalchemy import Float, Integer
+
+    return text(sql).bindparams(bindparam("q", expr)).columns(id=Integer, rank=Float)
 
 
 def stored(conn, entity: str) -> dict[int, list[str]]:
