@@ -123,7 +123,7 @@ def delete(ref: Ref, yes: YesOpt = False) -> None:
 
 @app.command("search")
 def search(text: Annotated[str, typer.Argument(help="Words or fragments (any 2+ characters of Chinese).")],
-           limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="Show at most N (default 10).")] = 10,
+           limit: LimitOpt = 10,
            fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Articles containing every word of TEXT, best match first (a word in the title counts most)."""
     from crm_cli.core import db
