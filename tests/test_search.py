@@ -161,3 +161,18 @@ def test_the_index_is_used(cli):
             plan = " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, params))
             assert "ix_customer_search_doc" in plan, plan
         assert s.execute(select(Customer.id)).all()
+
+
+def test_a_common_text_with_a_limit_gives_the_same_page(cli):
+    """With --limit, a text with many candidates takes the old scan (it stops after a page); a rare
+    one the index: either way the same rows in the same order."""
+    for i in range(12):
+        cli("customer", "add", f"华强电子{i:02d}", ok=True)
+    cli("customer", "add", "远航科技", ok=True)
+    everything = _names(cli, "customer", "list", "--search", "华强")
+    assert everything == [f"华强电子{i:02d}" for i in range(12)]
+    # 12 candidates in 13 rows: 12 * 12 >= 2 * 13, the scan; '远航' has 1: 1 < 2 * 13, the index
+    assert _names(cli, "customer", "list", "--search", "华强", "--limit", "2") == everything[:2]
+    assert _names(cli, "customer", "list", "--search", "华强", "--limit", "2", "--offset", "3") == everything[3:5]
+    assert _names(cli, "customer", "list", "--search", "远航", "--limit", "2") == ["远航科技"]
+    assert _names(cli, "lead", "list", "--search", "华强", "--limit", "2") == []

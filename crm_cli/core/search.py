@@ -230,19 +230,30 @@ def match_expression(dialect: str, terms: list[list[str]], any_: bool = True) ->
     return (" | " if any_ else " & ").join(f"({_tsquery(t)})" for t in terms)
 
 
+def _candidates_sql(dialect: str, entity: str) -> str:
+    name = index_table(entity)
+    if dialect == "sqlite":
+        return f"SELECT rowid FROM {name} WHERE {name} MATCH :q"
+    return f"SELECT id FROM {name} WHERE doc @@ CAST(:q AS tsquery)"
+
+
 def candidates(session, entity: str, terms: list[list[str]], any_: bool = True):
     """SQL: the ids of the records whose index has any (or all) of `terms` (a superset of the
     records containing them; check the text after)."""
     from sqlalchemy import bindparam, text
 
     dialect = session.get_bind().dialect.name
-    name = index_table(entity)
-    expr = match_expression(dialect, terms, any_)
-    if dialect == "sqlite":
-        sql = f"SELECT rowid FROM {name} WHERE {name} MATCH :q"
-    else:
-        sql = f"SELECT id FROM {name} WHERE doc @@ CAST(:q AS tsquery)"
-    return text(sql).bindparams(bindparam("q", expr))
+    sql = _candidates_sql(dialect, entity)
+    return text(sql).bindparams(bindparam("q", match_expression(dialect, terms, any_)))
+
+
+def count_candidates(session, entity: str, terms: list[list[str]], cap: int) -> int:
+    """How many candidates the index has for `terms`, counting no further than `cap`."""
+    from sqlalchemy import text
+
+    dialect = session.get_bind().dialect.name
+    sql = f"SELECT count(*) FROM ({_candidates_sql(dialect, entity)} LIMIT :cap) AS c"
+    return session.execute(text(sql), {"q": match_expression(dialect, terms), "cap": cap}).scalar()
 
 
 def ranked(session, entity: str, terms: list[list[str]], any_: bool = True):

@@ -140,7 +140,8 @@ def list_contacts(session, customer_id=None, search=None, role=None, where=None,
         pk = pk if pk and len(pk) >= 4 else None
         if pk:
             conds.append(Contact.phone_key.like(like_pattern(pk), escape="\\"))
-        hit = indexed(session, "contact", Contact.id, search.strip(), pk)
+        hit = indexed(session, "contact", Contact.id, search.strip(), pk,
+                      page=None if limit is None else limit + (offset or 0))
         if hit is not None:
             q = q.where(hit)
         q = q.where(or_(*conds))

@@ -258,7 +258,8 @@ def list_customers(session, *, owner_id=None, status=None, tier=None, industry=N
         nk = normalize.name_key(s)
         if nk:
             conds.append(Customer.name_key.like(like_pattern(nk), escape="\\"))
-        hit = indexed(session, "customer", Customer.id, s, pk, nk)
+        hit = indexed(session, "customer", Customer.id, s, pk, nk,
+                      page=None if limit is None else limit + (offset or 0))
         if hit is not None:
             q = q.where(hit)
         q = q.where(or_(*conds))

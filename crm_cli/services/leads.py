@@ -390,7 +390,7 @@ def edit(session, lead: Lead, data: LeadIn, *, custom: dict | None = None, owner
 # ---- listing -----------------------------------------------------------------------------------------
 
 def query(session, *, owner_id=None, status=None, source=None, campaign=None, region=None, industry=None,
-          search=None, where=None, include_closed=True, batch=None):
+          search=None, where=None, include_closed=True, batch=None, page=None):
     from crm_cli.services import customfields
 
     q = select(Lead, User.handle).outerjoin(User, User.id == Lead.owner_id).where(Lead.deleted_at.is_(None))
@@ -431,7 +431,7 @@ def query(session, *, owner_id=None, status=None, source=None, campaign=None, re
         ck = normalize.name_key(s)
         if ck:
             conds.append(Lead.company_key.like(like_pattern(ck), escape="\\"))
-        hit = indexed(session, "lead", Lead.id, s, pk, ck)
+        hit = indexed(session, "lead", Lead.id, s, pk, ck, page=page)  # page: rows the caller needs
         if hit is not None:
             q = q.where(hit)
         q = q.where(or_(*conds))
@@ -449,7 +449,8 @@ def order(q, sort: str):
 def list_leads(session, *, sort="-id", limit=None, offset=0, **filters) -> list[dict]:
     from crm_cli.services.listing import sort_and_page
 
-    q = sort_and_page(query(session, **filters), SORTS, sort, Lead.id, limit, offset)
+    page = None if limit is None else limit + (offset or 0)
+    q = sort_and_page(query(session, page=page, **filters), SORTS, sort, Lead.id, limit, offset)
     return [record(lead, handle) for lead, handle in session.execute(q).all()]
 
 
