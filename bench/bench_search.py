@@ -68,7 +68,7 @@ def build(path: str, n: int) -> dict:
     engine = create_engine("sqlite:///" + path)
     with engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM customer_search")
-        search.reindex(conn, "customer")
+        search.reindex(conn, "customer", fresh=True)
     engine.dispose()
     indexed = time.perf_counter() - t0
     return {"n": n, "insert_s": round(inserted, 1), "index_s": round(indexed, 1),

@@ -176,3 +176,22 @@ def test_a_common_text_with_a_limit_gives_the_same_page(cli):
     assert _names(cli, "customer", "list", "--search", "华强", "--limit", "2", "--offset", "3") == everything[3:5]
     assert _names(cli, "customer", "list", "--search", "远航", "--limit", "2") == ["远航科技"]
     assert _names(cli, "lead", "list", "--search", "华强", "--limit", "2") == []
+
+
+def test_an_import_updating_its_own_new_records_across_chunks(cli, tmp_path, monkeypatch):
+    """A row of a later chunk updates a record an earlier chunk of the same import created: the
+    index holds it once, with its last text."""
+    from crm_cli.importer import engine
+
+    real = engine.run_import
+
+    def run_import(entity, path, opts):
+        opts.chunk_size = 2
+        return real(entity, path, opts)
+
+    monkeypatch.setattr(engine, "run_import", run_import)
+    f = tmp_path / "c.csv"
+    f.write_text("name,email\n华为技术,a@x.example\n远航科技,\n长城电子,\n华为技术,b@y.example\n", encoding="utf-8")
+    cli("customer", "import", f, "--on-duplicate", "update", ok=True)
+    assert _names(cli, "customer", "list", "--search", "b@y") == ["华为技术"]
+    _in_step(("customer",))

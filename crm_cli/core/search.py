@@ -59,6 +59,18 @@ def index_table(entity: str) -> str:
     return f"{entity}_search"
 
 
+class _NoMarks(dict):
+    """str.translate table dropping combining marks (category M), filled as characters are seen."""
+
+    def __missing__(self, code: int):
+        value = None if unicodedata.category(chr(code))[0] == "M" else code
+        self[code] = value
+        return value
+
+
+_NO_MARKS = _NoMarks()
+
+
 def fold(text: str | None) -> str:
     """Compatibility-decomposed, case-folded, without combining marks."""
     if not text:
@@ -66,7 +78,7 @@ def fold(text: str | None) -> str:
     if text.isascii():
         return text.lower()
     t = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    return "".join(ch for ch in t if not unicodedata.category(ch).startswith("M"))
+    return t if t.isascii() else t.translate(_NO_MARKS)
 
 
 def _run_tokens(run: str) -> list[str]:
@@ -75,12 +87,15 @@ def _run_tokens(run: str) -> list[str]:
     return [run[i:i + 2] for i in range(len(run) - 1)]
 
 
+# every overlapping bigram of a run of letters and digits, or a run of one, in text order
+_TOKEN = re.compile(r"(?=([^\W_]{2}))|(?<![^\W_])([^\W_])(?![^\W_])")
+
+
 def tokens(text: str | None) -> list[str]:
     """The index tokens of a text, in order."""
-    out: list[str] = []
-    for run in _RUN.findall(fold(text)):
-        out.extend(_run_tokens(run))
-    return out
+    if not text:
+        return []
+    return [a or b for a, b in _TOKEN.findall(fold(text))]
 
 
 def tokens_for_query(text: str | None) -> list[str] | None:
@@ -159,15 +174,16 @@ def _doc_columns(spec: Index, values: dict) -> list[list[str]]:
     return [[tok for f in fields for tok in tokens(values.get(f))] for _col, fields in spec.columns]
 
 
-def write(conn, entity: str, rows: Iterable[dict]) -> int:
-    """(Re)index records given as dicts of their id and fields."""
+def write(conn, entity: str, rows: Iterable[dict], replace: bool = True) -> int:
+    """(Re)index records given as dicts of their id and fields (replace=False: they are not in the
+    index yet)."""
     spec, name = INDEXES[entity], index_table(entity)
     rows = list(rows)
     if not rows:
         return 0
     ids = [r["id"] for r in rows]
     if _sqlite(conn):
-        for i in range(0, len(ids), 500):
+        for i in range(0, len(ids) if replace else 0, 500):
             chunk = ids[i:i + 500]
             conn.exec_driver_sql(f"DELETE FROM {name} WHERE rowid IN ({','.join('?' * len(chunk))})", tuple(chunk))
         cols = [col for col, _f in spec.columns]
@@ -190,8 +206,9 @@ def delete(conn, entity: str, ids: list[int]) -> None:
                              tuple(chunk))
 
 
-def reindex(conn, entity: str, ids: list[int] | None = None, above: int | None = None) -> int:
-    """Index the records with these ids, or with an id above `above`, or all of them (in batches)."""
+def reindex(conn, entity: str, ids: list[int] | None = None, above: int | None = None, fresh: bool = False) -> int:
+    """Index the records with these ids, or with an id above `above`, or all of them (in batches).
+    fresh=True: none of them is in the index yet (a new index table), no old rows to delete."""
     from sqlalchemy import column, select, table
 
     spec = INDEXES[entity]
@@ -207,7 +224,7 @@ def reindex(conn, entity: str, ids: list[int] | None = None, above: int | None =
         rows = [dict(r._mapping) for r in conn.execute(select(t).where(t.c.id > last).order_by(t.c.id).limit(BATCH))]
         if not rows:
             return n
-        n += write(conn, entity, rows)
+        n += write(conn, entity, rows, replace=not fresh)
         last = rows[-1]["id"]
 
 

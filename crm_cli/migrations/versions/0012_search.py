@@ -27,7 +27,7 @@ def upgrade() -> None:
     for entity in INDEXED:
         for sql in search.create_sql(conn.dialect.name, entity):
             op.execute(sql)
-        search.reindex(conn, entity)
+        search.reindex(conn, entity, fresh=True)
 
     op.create_table('kb_articles',
     sa.Column('id', sa.Integer(), nullable=False),
