@@ -87,6 +87,7 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("sla-policy", "SLA policies", "crm_cli.models.sla:SlaPolicy", trash=False),
     Entity("ticket", "tickets", "crm_cli.models.ticket:Ticket", command="ticket",
            section="crm_cli.services.tickets:customer_section", remind="crm_cli.services.tickets:remind_items"),
+    Entity("kb", "articles", "crm_cli.models.kb:KbArticle", command="kb"),
 )
 
 # command groups that are not an entity's own
@@ -114,7 +115,7 @@ COMMANDS: tuple[Command, ...] = (
 # named here comes after them, in declaration order
 HELP_ORDER: tuple[str, ...] = (
     "customer", "contact", "lead", "opp", "pipeline", "stage", "competitor", "currency", "activity",
-    "product", "price", "quote", "order", "ticket", "sla", "report", "user", "field", "import", "trash", "config",
+    "product", "price", "quote", "order", "ticket", "kb", "sla", "report", "user", "field", "import", "trash", "config",
     "db",
 )
 

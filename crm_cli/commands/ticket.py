@@ -78,6 +78,18 @@ def open_(
                                 description=description, customer=c, contact=ct, product=p, order=o, assignee=who,
                                 queue=queue, channel=channel, reason=reason)
         created("ticket", t.id, f"{t.number} ({t.status})" + (f" for {c.name}" if c else ""), quiet)
+        if not quiet and context.interactive():  # a person at a terminal: the articles that may answer it
+            _suggest_articles(s, subject)
+
+
+def _suggest_articles(s, subject: str) -> None:
+    from crm_cli.core.output import info
+    from crm_cli.services import kb
+
+    hints = kb.suggest(s, subject, 3)
+    if hints:
+        info("articles that may help: " + "; ".join(f"{i} {title}" for i, title in hints)
+             + " (crm kb show ID; crm kb link ID TICKET when one solves it)")
 
 
 @app.command("list")

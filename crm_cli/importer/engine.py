@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import bindparam, insert, literal, select, update
 
+from crm_cli.core import search
 from crm_cli.core.errors import CrmError, UsageError, ValidationError
 from crm_cli.importer.base import Adapter, Options, RowError, header_key
 from crm_cli.importer.bulk import DeferredIndexes, SeenKeys
@@ -282,6 +283,9 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
             adapter.prepare(session, opts)
             base_row.update(adapter.insert_defaults())  # filled in only where a new row is empty
             deferred = DeferredIndexes(conn, model_t.name, adapter.lookup_columns())
+            # the substring index: the records this import creates (of any indexed table: an opp
+            # import may create customers) are indexed at the end, in batches (core/search.py)
+            indexed_from = {e: search.max_id(conn, e) for e in search.INDEXES if e != "kb"}
             seen = _seen_keys(conn, adapter)
             pending: list = []
 
@@ -346,6 +350,8 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
             adapter.finish(summary, keep)
             if keep:
                 deferred.restore()  # on rollback, the rollback brings the indexes back
+                for e, above in indexed_from.items():
+                    search.reindex(conn, e, above=above)
             # history: one 'create' row per new record, in SQL (no ids pulled into Python)
             if summary.created:
                 cols = ["entity", "entity_id", "action", "field", "old", "new", "user", "at"]
@@ -581,11 +587,11 @@ def _flush(conn, adapter, pending, names, summary, reject, opts, base_row, now, 
             if dup is not None:
                 where, what, key = dup
                 if where == "new":
-                    label = f"line {what[1]} of this file"
+                    other = f"line {what[1]} of this file"
                 else:
-                    label = f"{what[0]} {what[1]} '{what[2]}'"
+                    other = f"{what[0]} {what[1]} '{what[2]}'"
                 if opts.on_duplicate == "error":
-                    reject(line, row, f"duplicate: same {adapter.describe(key)} as {label}")
+                    reject(line, row, f"duplicate: same {adapter.describe(key)} as {other}")
                     continue
                 if opts.on_duplicate == "update":
                     if where == "new":
@@ -746,5 +752,9 @@ def _apply_updates(conn, adapter, t, updates, restores, summary, now, user, Hist
         stmt = update(t).where(t.c.id == bindparam("_id")).values(
             {c: bindparam(c, type_=t.c[c].type) for c in columns if c != "_id"})
         conn.execute(stmt, rows)
+    if adapter.entity in search.INDEXES:
+        fields = set(search.INDEXES[adapter.entity].fields())
+        search.reindex(conn, adapter.entity, [r["_id"] for rows in by_columns.values() for r in rows
+                                              if fields.intersection(r)])
     if history:
         conn.execute(insert(History.__table__), history)

@@ -8,6 +8,12 @@ def _attach_audit(session) -> None:
     audit.attach(session)
 
 
+def _attach_search_index(session) -> None:
+    from crm_cli.services import searchindex
+
+    searchindex.attach(session)
+
+
 def _check_actor(session, _ctx, _instances) -> None:
     from crm_cli.services import identity
 
@@ -34,6 +40,8 @@ def _register() -> None:
 
     if _attach_audit not in db.session_hooks:
         db.session_hooks.append(_attach_audit)
+    if _attach_search_index not in db.session_hooks:
+        db.session_hooks.append(_attach_search_index)
     if _attach_identity not in db.session_hooks:
         db.session_hooks.append(_attach_identity)
 

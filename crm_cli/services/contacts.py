@@ -132,13 +132,18 @@ def list_contacts(session, customer_id=None, search=None, role=None, where=None,
         q = q.where(Contact.customer_id == customer_id)
     if role:
         q = q.where(Contact.decision_role == role)
-    from crm_cli.services.listing import check_search, contains, like_pattern
+    from crm_cli.services.listing import check_search, contains, indexed, like_pattern
 
     if check_search(search):
         conds = [contains(session, Contact.name, search.strip()), contains(session, Contact.email, search.strip())]
         pk = normalize.phone_search_key(search, whole=False)
-        if pk and len(pk) >= 4:
+        pk = pk if pk and len(pk) >= 4 else None
+        if pk:
             conds.append(Contact.phone_key.like(like_pattern(pk), escape="\\"))
+        hit = indexed(session, "contact", Contact.id, search.strip(), pk,
+                      page=None if limit is None else limit + (offset or 0))
+        if hit is not None:
+            q = q.where(hit)
         q = q.where(or_(*conds))
     for clause in customfields.where_clauses(session, Contact, where):
         q = q.where(clause)

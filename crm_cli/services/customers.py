@@ -241,7 +241,7 @@ def list_customers(session, *, owner_id=None, status=None, tier=None, industry=N
         q = q.where(func.lower(Customer.region) == region.lower())
     if tag:
         q = q.where(Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag)))
-    from crm_cli.services.listing import check_search, contains, like_pattern
+    from crm_cli.services.listing import check_search, contains, indexed, like_pattern
 
     check_search(search)
     if search and normalize.looks_like_phone(search):
@@ -252,11 +252,16 @@ def list_customers(session, *, owner_id=None, status=None, tier=None, industry=N
         s = search.strip()
         conds = [contains(session, Customer.name, s), contains(session, Customer.email, s)]
         pk = normalize.phone_search_key(s, whole=False)
-        if pk and len(pk) >= 4:
+        pk = pk if pk and len(pk) >= 4 else None
+        if pk:
             conds.append(Customer.phone_key.like(like_pattern(pk), escape="\\"))
         nk = normalize.name_key(s)
         if nk:
             conds.append(Customer.name_key.like(like_pattern(nk), escape="\\"))
+        hit = indexed(session, "customer", Customer.id, s, pk, nk,
+                      page=None if limit is None else limit + (offset or 0))
+        if hit is not None:
+            q = q.where(hit)
         q = q.where(or_(*conds))
     for clause in customfields.where_clauses(session, Customer, where):
         q = q.where(clause)

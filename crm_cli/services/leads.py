@@ -390,7 +390,7 @@ def edit(session, lead: Lead, data: LeadIn, *, custom: dict | None = None, owner
 # ---- listing -----------------------------------------------------------------------------------------
 
 def query(session, *, owner_id=None, status=None, source=None, campaign=None, region=None, industry=None,
-          search=None, where=None, include_closed=True, batch=None):
+          search=None, where=None, include_closed=True, batch=None, page=None):
     from crm_cli.services import customfields
 
     q = select(Lead, User.handle).outerjoin(User, User.id == Lead.owner_id).where(Lead.deleted_at.is_(None))
@@ -418,18 +418,22 @@ def query(session, *, owner_id=None, status=None, source=None, campaign=None, re
         q = q.where(func.lower(Lead.industry) == industry.lower())
     if batch is not None:
         q = q.where(Lead.import_batch_id == batch)
-    from crm_cli.services.listing import check_search, contains, like_pattern
+    from crm_cli.services.listing import check_search, contains, indexed, like_pattern
 
     if check_search(search):
         s = search.strip()
         conds = [contains(session, Lead.name, s), contains(session, Lead.company, s),
                  contains(session, Lead.email, s)]
         pk = normalize.phone_search_key(s, whole=False)
-        if pk and len(pk) >= 4:
+        pk = pk if pk and len(pk) >= 4 else None
+        if pk:
             conds.append(Lead.phone_key.like(like_pattern(pk), escape="\\"))
         ck = normalize.name_key(s)
         if ck:
             conds.append(Lead.company_key.like(like_pattern(ck), escape="\\"))
+        hit = indexed(session, "lead", Lead.id, s, pk, ck, page=page)  # page: rows the caller needs
+        if hit is not None:
+            q = q.where(hit)
         q = q.where(or_(*conds))
     for clause in customfields.where_clauses(session, Lead, where):
         q = q.where(clause)
@@ -445,7 +449,8 @@ def order(q, sort: str):
 def list_leads(session, *, sort="-id", limit=None, offset=0, **filters) -> list[dict]:
     from crm_cli.services.listing import sort_and_page
 
-    q = sort_and_page(query(session, **filters), SORTS, sort, Lead.id, limit, offset)
+    page = None if limit is None else limit + (offset or 0)
+    q = sort_and_page(query(session, page=page, **filters), SORTS, sort, Lead.id, limit, offset)
     return [record(lead, handle) for lead, handle in session.execute(q).all()]
 
 

@@ -627,8 +627,9 @@ def record(session, t: Ticket, now) -> dict:
     # business seconds the clock stood still, the pause going on now included
     rec["paused_seconds"] = t.paused_s + (_business(session, t, t.paused_since, now) if t.paused_since else 0)
     rec["deleted_at"] = t.deleted_at
-    # knowledge base (branch `search`): articles linked to / suggested for this ticket, wired at merge
-    rec["articles"] = []
+    from crm_cli.services import kb
+
+    rec["articles"] = kb.articles_for_ticket(session, t.id)  # the knowledge base articles that solved it
     rec["timeline"] = timeline(session, t)
     return rec
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select
 
+from crm_cli.core import search
 from crm_cli.core.errors import Conflict, ValidationError
 from crm_cli.services.resolve import label_column
 
@@ -97,6 +98,8 @@ def purge(session, older_than: datetime) -> dict[str, int]:
             continue
         for i in range(0, len(ids), 500):
             session.execute(delete(model).where(model.id.in_(ids[i:i + 500])))
+        if name in search.INDEXES:  # PostgreSQL's index rows go by ON DELETE CASCADE, SQLite's here
+            search.delete(session.connection(), name, ids)
         user, now = context.current_handle(), context.now()  # Core executemany: purges can be big
         session.execute(insert(History.__table__), [dict(entity=name, entity_id=i, action="purge", user=user, at=now)
                                                     for i in ids])
