@@ -421,3 +421,19 @@ def test_pg_tools_missing_for_restore(run, crm_env, tmp_path):
     p = run("db", "restore", f, "--yes", env={"PATH": "/nonexistent"})
     assert p.returncode == 1 and "pg_restore is not installed" in p.stderr
 
+
+
+def test_pg_restore_of_a_truncated_dump_changes_nothing(cli, crm_env, tmp_path):
+    if _backend(crm_env) != "pg":
+        pytest.skip("PostgreSQL only")
+    for i in range(30):
+        cli("customer", "add", f"Customer {i:02d}", "--notes", "x" * 500, ok=True)
+    backup = Path(cli("db", "backup", tmp_path, ok=True).stdout.strip())
+    cut = tmp_path / "cut.dump"
+    data = backup.read_bytes()
+    cut.write_bytes(data[:len(data) - 200])  # its table of contents is whole, the data is not
+    cli("customer", "add", "Kept Co", ok=True)
+    result = cli("db", "restore", cut, "--yes")
+    assert result.exit_code == 1 and "nothing was changed" in result.stderr, result.stderr
+    assert "Kept Co" in _names(cli)
+    assert len(_names(cli)) == 31

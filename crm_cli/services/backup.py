@@ -18,8 +18,8 @@ Restore (the current database is backed up first, with a timestamped name, in it
               never a mix. Other crm processes should be stopped first: one still holding the
               database open is refused.
   PostgreSQL  from a `crm db backup` file (pg_dump custom format) of a crm database: crm's tables are
-              dropped and the dump is restored in one transaction (pg_restore piped into
-              `psql --single-transaction`), then upgraded.
+              dropped and the dump is restored in one transaction (pg_restore streamed into psql
+              between BEGIN and COMMIT), then upgraded.
   Both        from a `crm db dump` directory: loaded in one transaction, replacing the data (see
               services/dump.py; its revision must be this crm's).
 """
@@ -374,23 +374,60 @@ def _restore_pg(src: Path, url: str) -> dict:
             raise UsageError(f"{src} is an SQLite file; the database is PostgreSQL; nothing was changed",
                              "to move an SQLite database here, run 'crm db copy --to URL' with it") from exc
         raise
-    psql = _tool("psql")
+    psql, pg_restore = _tool("psql"), _tool("pg_restore")
     previous = _backup_current(url)
     from sqlalchemy import inspect
+    from sqlmodel import SQLModel
 
+    from crm_cli import models
+
+    models.load_all()
+    ours = set(SQLModel.metadata.tables) | {"alembic_version"}
     engine = db.get_engine(url, migrate=False)
-    tables = inspect(engine).get_table_names()
+    tables = [t for t in inspect(engine).get_table_names() if t in ours]  # never another application's
     db.dispose_all()
     preamble = "SET client_min_messages = warning;\n"
     if tables:
-        preamble += "DROP TABLE IF EXISTS " + ", ".join(_quote(t) for t in tables) + " CASCADE;\n"
-    restore_sql = _run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--file=-", str(src)], env,
-                       "pg_restore").stdout
-    _run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", uri, "-f", "-"], env,
-         "restoring with psql (nothing was changed)", input=preamble.encode() + restore_sql)
+        preamble += "DROP TABLE IF EXISTS " + ", ".join(_quote(t) for t in sorted(tables)) + " CASCADE;\n"
+    _pipe([pg_restore, "--no-owner", "--no-privileges", "--file=-", str(src)],
+          [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", uri, "-f", "-"],
+          preamble.encode(), env)
     engine = db.get_engine(url)  # upgrades it
     upgraded = db.current_revision(engine)
     return {"from": str(src), "revision": revision, "previous": previous, "upgraded_to": upgraded}
+
+
+def _pipe(producer: list[str], consumer: list[str], preamble: bytes, env: dict) -> None:
+    """producer | consumer inside one transaction (BEGIN, the preamble, the producer's SQL, COMMIT),
+    streamed (a dump may be larger than memory). COMMIT is sent only when the producer succeeded and
+    psql (ON_ERROR_STOP) is still going: otherwise psql ends and the transaction is rolled back."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as perr, tempfile.TemporaryFile() as cerr:
+        cons = subprocess.Popen(consumer, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=cerr, env=env)
+        prod = subprocess.Popen(producer, stdout=subprocess.PIPE, stderr=perr, env=env)
+        try:
+            cons.stdin.write(b"BEGIN;\n" + preamble)
+            shutil.copyfileobj(prod.stdout, cons.stdin, 1 << 16)
+            prod.stdout.close()
+            if prod.wait() == 0:
+                cons.stdin.write(b"\nCOMMIT;\n")
+        except BrokenPipeError:
+            prod.kill()
+        finally:
+            try:
+                cons.stdin.close()
+            except BrokenPipeError:
+                pass
+            prod.stdout.close()
+        prod.wait()
+        cons.wait()
+        for proc, err, what in ((cons, cerr, "restoring with psql"), (prod, perr, "pg_restore")):
+            if proc.returncode != 0:
+                err.seek(0)
+                lines = [x for x in err.read().decode("utf-8", "replace").splitlines() if x.strip()]
+                raise CrmError(f"{what} failed (nothing was changed): "
+                               f"{lines[0] if lines else 'exit ' + str(proc.returncode)}")
 
 
 def _quote(name: str) -> str:
