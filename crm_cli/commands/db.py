@@ -118,10 +118,10 @@ def dump(directory: Annotated[str, typer.Argument(help="A new or empty directory
 @app.command("load")
 def load(
     directory: Annotated[str, typer.Argument(help="A directory written by 'crm db dump'.")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Replace all data of a database that is not empty.")
-                   ] = False,
+    yes: YesOpt = False,
 ) -> None:
-    """Load a dump into an empty database (with --yes: replace all of its data), in one transaction."""
+    """Load a dump into an empty database, in one transaction (--yes: replace ALL data of one that is not
+    empty)."""
     from crm_cli.core.output import info as say
     from crm_cli.services import dump as service
 
@@ -133,10 +133,10 @@ def load(
 def copy(
     to: Annotated[str, typer.Option("--to", help="The target database URL, e.g. "
                                     "postgresql+psycopg://user@host/crm_team.")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Replace all data of a target that is not empty.")
-                   ] = False,
+    yes: YesOpt = False,
 ) -> None:
-    """Copy this database into another (e.g. your SQLite file onto the team's PostgreSQL server)."""
+    """Copy this database into another, e.g. your SQLite file onto the team's PostgreSQL server (--yes:
+    replace ALL data of a target that is not empty)."""
     from crm_cli.core import db
     from crm_cli.core.config import mask
     from crm_cli.core.output import info as say
