@@ -71,3 +71,71 @@ def test_readme_runs_as_one_session(crm_env, tmp_path):
                                        capture_output=True, text=True, cwd=tmp_path).stdout)
     assert (ticket["status"], ticket["satisfaction"], ticket["response_state"]) == ("closed", 5, "met")
     assert [e["kind"] for e in ticket["timeline"]].count("note") == 1
+
+
+
+def team_server_block() -> str:
+    """The one shell block of the README's "Team server" section (left out of the session above: it
+    needs a PostgreSQL server; run by the next test when CRM_TEST_DATABASE_URL names one)."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Team server\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert len(blocks) == 1
+    return blocks[0]
+
+
+def test_readme_team_server_on_postgresql(crm_env, tmp_path):
+    """The Team server steps, as written, from a personal SQLite crm.db onto a new PostgreSQL database
+    (its name and the server's address swapped for the test server's)."""
+    import uuid
+
+    import pytest
+    from sqlalchemy.engine import make_url
+
+    from conftest import PG_URL, _pg_admin
+
+    if not PG_URL:
+        pytest.skip("needs CRM_TEST_DATABASE_URL (a PostgreSQL server)")
+    if crm_env.get("CRM_DATABASE_URL"):
+        pytest.skip("starts from a personal SQLite database: run once, on the SQLite pass")
+    server = make_url(PG_URL)
+    name = f"crm_team_{uuid.uuid4().hex[:10]}"
+    auth = server.username + (f":{server.password}" if server.password else "")
+    script = (team_server_block().replace("crm_team", name)
+              .replace("-h 127.0.0.1 -U postgres", f"-h {server.host} -p {server.port or 5432} -U {server.username}")
+              .replace("postgres@127.0.0.1:5432", f"{auth}@{server.host}:{server.port or 5432}"))
+    env = {k: v for k, v in crm_env.items() if k not in ("CRM_DB", "CRM_DATABASE_URL")}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")  # the personal crm.db lives in the data directory
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    if server.password:
+        env["PGPASSWORD"] = str(server.password)
+    env["PS4"] = "+ README: "
+    try:
+        personal = subprocess.run(["crm", "customer", "add", "Personal Co"], env=env, capture_output=True, text=True)
+        assert personal.returncode == 0, personal.stderr
+        assert (tmp_path / "data" / "crm" / "crm.db").exists()
+        p = subprocess.run(["bash", "-c", "set -euo pipefail -x\n" + script], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, f"the Team server steps stopped:\nstdout:{p.stdout[-3000:]}\nstderr:{p.stderr[-4000:]}"
+        assert "Traceback" not in p.stderr and "crm: error" not in p.stderr
+        url = f"postgresql+psycopg://{server.username}{':***' if server.password else ''}@{server.host}:" \
+              f"{server.port or 5432}/{name}"
+        assert f"CRM_DATABASE_URL={url}\n" in p.stdout  # what `crm db copy` says to set
+        assert "ok: no problems found" in p.stderr
+        team = dict(env, CRM_DATABASE_URL=script.split("export CRM_DATABASE_URL=", 1)[1].split()[0])
+        listed = subprocess.run(["crm", "customer", "list", "--format", "csv"], env=team, capture_output=True,
+                                text=True)
+        names = sorted(line.split(",")[1] for line in listed.stdout.splitlines()[1:])
+        assert names == ["Carol's First Customer", "Personal Co"]
+        users = subprocess.run(["crm", "user", "list", "--format", "csv"], env=team, capture_output=True, text=True)
+        roles = {line.split(",")[1]: line.split(",")[4] for line in users.stdout.splitlines()[1:]}
+        assert roles == {"tester": "admin", "bob": "manager", "carol": "rep"}  # you came along, as admin
+        assert len(list((tmp_path / "data" / "crm").glob("crm-*.dump"))) == 1  # the backup
+    finally:
+        from crm_cli.core import db
+
+        db.dispose_all()
+        admin = _pg_admin()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
