@@ -41,7 +41,7 @@ def leads_file(tmp_path_factory):
 
 
 @pytest.fixture
-def world(cli, crm_env, monkeypatch):
+def world(cli, crm_env, monkeypatch, tmp_path):
     """Two reps; Acme and its duplicate (contacts, activities, an opportunity, tags, a quote each);
     six more customers of alice; an accepted quote of two lines to convert."""
     monkeypatch.setenv("CRM_NOW", FIXED_NOW)
@@ -63,7 +63,8 @@ def world(cli, crm_env, monkeypatch):
     cli("quote", "add-line", qid, "--text", "Installation", "--price", "500", ok=True)
     cli("quote", "send", qid, ok=True)
     cli("quote", "accept", qid, ok=True)
-    env = dict(crm_env, CRM_NOW=FIXED_NOW)
+    # the restore backs the database up first; on PostgreSQL into the user data dir: keep it here
+    env = dict(crm_env, CRM_NOW=FIXED_NOW, XDG_DATA_HOME=str(tmp_path / "data"))
     return env, qid
 
 
@@ -152,3 +153,43 @@ def test_import_killed_at_any_moment(world, leads_file, delay):
     n = count(env, "SELECT COUNT(*) FROM leads")
     batches = count(env, "SELECT COUNT(*) FROM import_batches")
     assert (n, batches) in ((0, 0), (LEADS, 1)), (n, batches)
+
+
+# ---- restore ----------------------------------------------------------------------------------------
+
+RESTORE_CI = [("file", "restore.replace"), ("dir", "load.table:3")]
+RESTORE_SLOW = [("file", "restore.copy"), ("file", "restore.replaced"), ("dir", "load.table:1"),
+                ("dir", "load.committed")]
+
+
+@pytest.mark.parametrize("source, point", RESTORE_CI + [pytest.param(*c, marks=pytest.mark.slow)
+                                                        for c in RESTORE_SLOW],
+                         ids=[f"{s}-{p}" for s, p in RESTORE_CI + RESTORE_SLOW])
+def test_sigkill_in_restore_leaves_old_or_new(world, tmp_path, source, point):
+    """`crm db restore` of a backup file (SQLite: a copy renamed into place; PostgreSQL: psql in one
+    transaction) or of a dump directory (one transaction), killed on the way: the database is the
+    one before the restore, or the restored one, whole."""
+    env, _qid = world
+    if source == "file":
+        made = crm(env, "db", "backup", str(tmp_path / "b.db"))
+        backup = str(tmp_path / "b.db")
+        if "CRM_DATABASE_URL" in env and point.startswith("restore."):
+            point = "restore.psql"  # the PostgreSQL restore's point before psql
+    else:
+        backup = str(tmp_path / "dump")
+        made = crm(env, "db", "dump", backup)
+    assert made.returncode == 0, made.stderr
+    restored = dump(env)
+    assert crm(env, "customer", "add", "After the backup").returncode == 0
+    before = dump(env)
+    proc = crm(env, "db", "restore", backup, "--yes", kill_at=point)
+    assert killed(proc), f"not killed at {point}: exit {proc.returncode}\n{proc.stderr}"
+    assert_sound(env)
+    if point in ("restore.replaced", "load.committed"):
+        assert dump(env) == restored
+        return
+    assert dump(env) == before
+    again = crm(env, "db", "restore", backup, "--yes")
+    assert again.returncode == 0, again.stderr
+    assert_sound(env)
+    assert dump(env) == restored
