@@ -45,19 +45,32 @@ def _key(value):
 
 
 def dump(env: dict) -> dict:
-    """{table: sorted rows, ('indexes', table): sorted index definitions} for every table."""
-    from sqlalchemy import inspect, text
+    """{table: sorted rows} for every table, and {("schema",): every table and index definition}."""
+    if env.get("CRM_DB"):
+        import sqlite3
+
+        conn = sqlite3.connect(env["CRM_DB"], timeout=30)
+        try:
+            schema = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
+                                  "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").fetchall()
+            out: dict = {("schema",): schema}
+            for _type, name, _tbl, _sql in schema:
+                if _type == "table":
+                    rows = conn.execute(f'SELECT * FROM "{name}"').fetchall()
+                    out[name] = sorted(rows, key=lambda r: [_key(v) for v in r])
+            return out
+        finally:
+            conn.close()
+    from sqlalchemy import text
 
     engine = _engine(env)
     try:
-        out: dict = {}
-        insp = inspect(engine)
         with engine.connect() as conn:
-            for table in sorted(insp.get_table_names()):
-                rows = conn.execute(text(f'SELECT * FROM "{table}"')).all()
-                out[table] = sorted((tuple(r) for r in rows), key=lambda r: [_key(v) for v in r])
-                out[("indexes", table)] = sorted(
-                    (i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(table))
+            out = {("schema",): sorted(tuple(r) for r in conn.execute(text(
+                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")).all())}
+            for name in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars():
+                rows = conn.execute(text(f'SELECT * FROM "{name}"')).all()
+                out[name] = sorted((tuple(r) for r in rows), key=lambda r: [_key(v) for v in r])
         return out
     finally:
         engine.dispose()
