@@ -83,12 +83,17 @@ ENTITIES: tuple[Entity, ...] = (
            section="crm_cli.services.orders:customer_sections", adapter="crm_cli.importer.order_adapter:OrderAdapter",
            demo="crm_cli.services.demo:load_documents", remind="crm_cli.services.orders:remind_instalments",
            rows="order lines"),
+    Entity("sla-calendar", "SLA calendars", "crm_cli.models.sla:SlaCalendar", trash=False),
+    Entity("sla-policy", "SLA policies", "crm_cli.models.sla:SlaPolicy", trash=False),
+    Entity("ticket", "tickets", "crm_cli.models.ticket:Ticket", command="ticket",
+           section="crm_cli.services.tickets:customer_section", remind="crm_cli.services.tickets:remind_items"),
 )
 
 # command groups that are not an entity's own
 GROUPS: tuple[Group, ...] = (
     Group("price", "price"),
     Group("currency", "currency"),
+    Group("sla", "sla"),
     Group("report", "report"),
     Group("field", "field"),
     Group("import", "imports"),
@@ -109,7 +114,8 @@ COMMANDS: tuple[Command, ...] = (
 # named here comes after them, in declaration order
 HELP_ORDER: tuple[str, ...] = (
     "customer", "contact", "lead", "opp", "pipeline", "stage", "competitor", "currency", "activity",
-    "product", "price", "quote", "order", "report", "user", "field", "import", "trash", "config", "db",
+    "product", "price", "quote", "order", "ticket", "sla", "report", "user", "field", "import", "trash", "config",
+    "db",
 )
 
 # the entities that import/export (Entity.adapter) are named in this order (`crm import list --entity`);
@@ -117,7 +123,7 @@ HELP_ORDER: tuple[str, ...] = (
 ADAPTER_ORDER: tuple[str, ...] = ("lead", "customer", "contact", "opp")
 
 # modules under crm_cli.commands whose register(app) adds subcommands to `crm report`, in this order
-REPORTS: tuple[str, ...] = ("report_sales", "report_activity", "report_receivables")
+REPORTS: tuple[str, ...] = ("report_sales", "report_activity", "report_receivables", "report_service")
 
 
 def entity(name: str) -> Entity | None:

@@ -45,23 +45,23 @@ def test_help_lists_the_registry_commands_in_order(run):
     out = run("--help", check=True).stdout
     listed = [line.split()[0] for line in out.split("Commands:\n", 1)[1].splitlines() if line.startswith("  ")]
     assert listed == ["history", "agenda", "remind", "demo", "customer", "contact", "lead", "opp", "pipeline",
-                      "stage", "competitor", "currency", "activity", "product", "price", "quote", "order", "report",
-                      "user", "field", "import", "trash", "config", "db"]
+                      "stage", "competitor", "currency", "activity", "product", "price", "quote", "order", "ticket",
+                      "sla", "report", "user", "field", "import", "trash", "config", "db"]
     report = run("report", "--help", check=True).stdout.split("Commands:\n", 1)[1]
     assert [line.split()[0] for line in report.splitlines() if line.startswith("  ")] == [
-        "funnel", "forecast", "winloss", "activity", "receivables"]
+        "funnel", "forecast", "winloss", "activity", "receivables", "service"]
 
 
 def test_every_registered_entity_has_a_history_and_counts_in_db_info(cli):
     r = cli("history", "planet", "1")
     assert r.exit_code == 2 and ("one of activity, competitor, contact, customer, lead, opp, order, pipeline, price-rule, product, "
-                                 "quote, stage, user"
+                                 "quote, sla-calendar, sla-policy, stage, ticket, user"
                                  in r.stderr)
     info = cli.json("db", "info")
     assert [k for k in info if k.endswith("_count")] == [
         "user_count", "customer_count", "contact_count", "opp_count", "pipeline_count", "stage_count",
         "competitor_count", "lead_count", "activity_count", "product_count", "price_rule_count", "quote_count",
-        "order_count"]
+        "order_count", "sla_calendar_count", "sla_policy_count", "ticket_count"]
 
 
 def test_demo_data_is_in_the_audit_history(run, cli):
@@ -90,4 +90,4 @@ def test_registry_entries_name_modules_of_the_right_layer():
     for command in registry.COMMANDS:
         module, func = registry.split(command.function)
         assert callable(getattr(importlib.import_module(f"crm_cli.commands.{module}"), func))
-    assert len({name for name, _ in registry.command_groups()} | {c.name for c in registry.COMMANDS}) == 24
+    assert len({name for name, _ in registry.command_groups()} | {c.name for c in registry.COMMANDS}) == 26

@@ -45,6 +45,12 @@ KEYS: dict[str, Key] = {
         Key("activity_types", None,
             ["call", "visit", "email", "sms", "meeting", "task", "care"],
             "allowed activity types", "list"),
+        Key("ticket_types", None, ["complaint", "repair", "inquiry", "suggestion", "request"],
+            "allowed ticket types", "list"),
+        Key("complaint_reasons", None, ["product-quality", "delivery", "service-attitude", "price", "other"],
+            "reason categories a complaint ticket must name", "list"),
+        Key("ticket_channels", None, ["phone", "email", "chat", "web", "visit", "wechat", "other"],
+            "channels a ticket may come in by", "list"),
         Key("committed_probability", None, 80, "stage probability from which an opp counts as committed",
             "int"),
         Key("quote_validity_days", None, 30, "days a new quote is valid", "int"),
@@ -53,6 +59,8 @@ KEYS: dict[str, Key] = {
         Key("max_discount_manager", None, 30, "largest discount (percent below list) a manager gives without "
             "--approve", "int"),
         Key("fee_tax_rate", None, "0", "tax rate of shipping and other fees on orders (percent)"),
+        Key("sla_at_risk", None, 25, "an SLA target is at risk when at most this share of it is left (percent)",
+            "int", 1, 99),
         Key("company_name", None, None, "your company's name on rendered quotes"),
         Key("company_address", None, None, "your company's address on rendered quotes"),
     ]
@@ -207,7 +215,7 @@ def _coerce(key: Key, raw: str):
         return [part.strip() for part in raw.split(",") if part.strip()]
     if key.kind == "int":
         try:
-            return int(raw.strip())
+            return int(raw.strip().removesuffix("%"))  # percentages may be written 25%
         except ValueError:
             raise ValueError(f"must be a whole number, not '{_shown(raw)}'") from None
     return raw.strip()

@@ -26,6 +26,7 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
     "upcoming": ("Upcoming", "upcoming", "upcoming"),
     "birthdays": ("Birthdays", "birthday", "birthdays"),
     "dunning": ("Payments due (催款)", "payment due", "payments due"),
+    "tickets": ("Tickets at risk or breached", "ticket at risk or breached", "tickets at risk or breached"),
 }
 
 
