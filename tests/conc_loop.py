@@ -6,7 +6,7 @@ exists and at least MIN rounds are done, then prints one JSON line per command r
 {"args": [...], "code": exit code, "err": stderr, "out": stdout, "s": seconds}.
 
 KIND: activities (crm activity add), quotes (crm quote new + add-line), remind, funnel, numbers-quote,
-numbers-order (crm quote new / order new: tests/test_numbers_concurrent.py).
+numbers-order, numbers-ticket (crm quote new / order new / ticket open: tests/test_numbers_concurrent.py).
 """
 
 from __future__ import annotations
@@ -55,6 +55,9 @@ def one_round(kind: str, i: int, tag: str) -> list[dict]:
         return [crm("quote", "new", "--customer", "Acme", "-q")]
     if kind == "numbers-order":
         return [crm("order", "new", "--customer", "Acme", "-q")]
+    if kind == "numbers-ticket":
+        return [crm("ticket", "open", f"help {tag}-{i}", "--type", "inquiry", "--customer", "Acme", "--assignee", "me",
+                    "-q")]
     raise SystemExit(f"unknown kind {kind}")
 
 

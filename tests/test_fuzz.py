@@ -79,10 +79,38 @@ PATH = st.sampled_from(["out.csv", "out.ics", "out.pdf", "new-dir", "missing/x.c
 PATHY = ("output", "rejects", "file", "path", "directory", "dest", "to")
 
 
+# plausible values by option name, so that many runs get past parsing into the services
+HINTS = {
+    "fmt": ["json", "csv", "table", "plain", "jsonl", "markdown", "xml"],
+    "date": ["2026-12-01", "today", "+3d", "2026-13-01", "next monday"],
+    "due": ["2026-12-01 10:00", "tomorrow 9:00", "+2h", "yesterday", "2026-02-29"],
+    "since": ["2026-01-01", "30d", "last month"], "until": ["2027-01-01", "+1y"], "as_of": ["2026-12-31"],
+    "amount": ["5000", "USD 20k", "-1", "0", "1e3", "¥1,000.50", "EUR 0.001"],
+    "price": ["1000", "0", "-5", "12.345", "USD 3"], "qty": ["1", "0", "-1", "2.5", "1e6", "0.0000001"],
+    "cost": ["120", "USD 40"], "credit_limit": ["20000", "USD 50k"], "discount": ["5%", "100%", "101%", "-1%"],
+    "tax": ["13%", "0", "200%"], "probability": ["50", "101", "-1", "50%"], "status": ["open", "won", "lost",
+                                                                                       "draft", "active", "x"],
+    "priority": ["low", "normal", "high", "urgent"], "type_": ["call", "meeting", "email", "task", "inquiry"],
+    "owner": ["alice", "tester", "me", "nobody"], "to": ["alice", "tester", "bob"], "src": ["alice", "tester"],
+    "dst": ["alice", "tester"], "customer": ["Acme", "1", "2", "Acme Dup", "none"], "product": ["R1", "1", "X9"],
+    "currency": ["CNY", "USD", "XXX", "usd"], "where": ["status=open", "x=1", "name~A"], "sort": ["name", "-id",
+                                                                                                 "bogus"],
+    "limit": ["1", "0", "-1", "10"], "offset": ["0", "5", "-3"], "days": ["7", "0", "-1", "100000"],
+    "period": ["2026", "2026-Q4", "2026-11", "month", "x"], "by": ["owner", "month", "stage", "x"],
+    "every": ["1m", "2w", "0d"], "instalments": ["2", "0", "13"], "stage": ["Qualify", "1", "Won"],
+    "pipeline": ["Default", "1", "x"], "entity": ["customer", "lead", "order", "quote", "x"],
+    "key": ["currency", "timezone", "x"], "ident": ["1", "2"], "ref": ["1", "2", "Acme", "R1", "Q-2026-0001"],
+    "refs": ["1", "2", "Acme"], "line_no": ["1", "2", "0", "-1"], "repeat": ["weekly", "daily", "monthly", "x"],
+    "count": ["3", "0", "1000"], "duration": ["30min", "1h", "90", "-5"], "older_than": ["30d", "0d", "x"],
+}
+
+
 def _value_for(param):
     name = (param.name or "").lower()
-    if any(p in name for p in PATHY):
+    if any(p in name for p in PATHY) and name not in HINTS:
         return st.one_of(PATH, VALUE) if name not in ("output", "rejects", "path", "directory", "to") else PATH
+    if name in HINTS:
+        return st.one_of(st.sampled_from(HINTS[name]), st.sampled_from(HINTS[name]), VALUE)
     return VALUE
 
 
