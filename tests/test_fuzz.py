@@ -9,8 +9,8 @@ What must hold for every run:
   before and after: tests/crmcheck.py).
 
 Hypothesis runs derandomized (a fixed seed: the same examples on every run) with a budget of
-examples: FUZZ_EXAMPLES (default 300 on SQLite, 60 on PostgreSQL; --run-slow: 3,000). A failure prints
-the command line that broke, to paste after `crm`.
+examples: FUZZ_EXAMPLES (default 300 on SQLite, 60 on PostgreSQL; --run-slow: 3,000). FUZZ_SEED=N
+explores other examples. A failure prints the command line that broke, to paste after `crm`.
 """
 
 from __future__ import annotations
@@ -138,6 +138,15 @@ def invocation(draw):
     return args
 
 
+def _explore(fn):
+    """FUZZ_SEED=N: other examples than CI's (a seed of your choice, to explore); else derandomized."""
+    from hypothesis import seed
+
+    if os.environ.get("FUZZ_SEED"):
+        return seed(int(os.environ["FUZZ_SEED"]))(fn)
+    return fn
+
+
 def _budget(request, default: int) -> int:
     if slow_enabled(request.config):
         return 3000
@@ -221,7 +230,8 @@ def test_fuzz_commands(request, fuzz_world):
     config_file = tmp / "config.toml"
     seen = {}
 
-    @settings(max_examples=n, derandomize=True, deadline=None, database=None,
+    @_explore
+    @settings(max_examples=n, derandomize=not os.environ.get("FUZZ_SEED"), deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(invocation())
     def run(args):
@@ -255,7 +265,8 @@ def test_fuzz_importer(request, fuzz_world, kind):
     flags = st.lists(st.sampled_from([["--allow-rejects"], ["--dry-run"], ["--on-duplicate", "update"],
                                       ["--keep-extra"], ["--rejects", "rejects.csv"]]), max_size=2)
 
-    @settings(max_examples=n, derandomize=True, deadline=None, database=None,
+    @_explore
+    @settings(max_examples=n, derandomize=not os.environ.get("FUZZ_SEED"), deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(data, entities, flags)
     def run(blob, entity, extra):
