@@ -35,6 +35,25 @@ def _pg_url_for(dbname: str) -> str:
     return make_url(PG_URL).set(database=dbname).render_as_string(hide_password=False)
 
 
+def pytest_addoption(parser):
+    parser.addoption("--run-slow", action="store_true", default=False,
+                     help="also run the tests marked slow (or set CRM_SLOW=1); see docs/testing.md")
+
+
+def slow_enabled(config) -> bool:
+    return bool(config.getoption("--run-slow")) or os.environ.get("CRM_SLOW") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked @pytest.mark.slow are skipped unless --run-slow or CRM_SLOW=1."""
+    if slow_enabled(config):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --run-slow or CRM_SLOW=1 (docs/testing.md)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 BACKENDS = ["sqlite"] + (["pg"] if PG_URL else [])
 
 

@@ -14,6 +14,7 @@ from typing import Iterator
 
 from crm_cli.core import context
 from crm_cli.core.errors import CrmError, UsageError
+from crm_cli.core.faults import kill_point
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
@@ -248,8 +249,10 @@ def session_scope() -> Iterator:
     committed = False
     try:
         yield session
+        kill_point("commit")
         session.commit()
         committed = True
+        kill_point("committed")
     except BaseException:
         session.rollback()
         raise

@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, insert, literal, select, update
 
 from crm_cli.core import search
 from crm_cli.core.errors import CrmError, UsageError, ValidationError
+from crm_cli.core.faults import kill_point
 from crm_cli.importer.base import Adapter, Options, RowError, header_key
 from crm_cli.importer.bulk import DeferredIndexes, SeenKeys
 from crm_cli.importer.progress import ImportProgress
@@ -296,6 +297,7 @@ def run_import(entity: str, path: str, opts: Options) -> Summary:
                     deferred.maybe_defer(summary.read, lambda: _written_columns(names, chunk))
                     _flush(conn, adapter, chunk, names, summary, reject, opts, base_row, now, user, History, seen)
                 progress.update(table.position(), summary.read, summary.rejected)
+                kill_point("import.chunk")
 
             # chunk by chunk, column by column: each field's values are checked in one pass (with
             # the adapter's caches), not by a dict and a dozen calls per row

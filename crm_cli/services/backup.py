@@ -35,6 +35,7 @@ from pathlib import Path
 
 from crm_cli.core import db
 from crm_cli.core.errors import Conflict, CrmError, UsageError
+from crm_cli.core.faults import kill_point
 
 NAME_RE = re.compile(r"crm-(\d{8})-(\d{6})(?:-(\d+))?\.(db|dump)")
 
@@ -311,6 +312,7 @@ def _restore_sqlite(src: Path, target: Path, url: str) -> dict:
     tmp = target.with_name(f".{target.name}.restore-{os.getpid()}.tmp")
     try:
         _sqlite_copy(src, tmp, source_uri=True)
+        kill_point("restore.copy")
         os.chmod(tmp, 0o600)
         db.dispose_all()
         engine = db.get_engine("sqlite:///" + str(tmp))  # upgrades it to this crm's revision
@@ -319,9 +321,11 @@ def _restore_sqlite(src: Path, target: Path, url: str) -> dict:
         for extra in ("-wal", "-shm"):
             Path(str(tmp) + extra).unlink(missing_ok=True)
         _fsync_file(tmp)
+        kill_point("restore.replace")
         if target.exists():
             _quiesce(target)
         os.replace(tmp, target)
+        kill_point("restore.replaced")
         _fsync_dir(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
@@ -389,6 +393,7 @@ def _restore_pg(src: Path, url: str) -> dict:
     preamble = "SET client_min_messages = warning;\n"
     if tables:
         preamble += "DROP TABLE IF EXISTS " + ", ".join(_quote(t) for t in sorted(tables)) + " CASCADE;\n"
+    kill_point("restore.psql")
     _pipe([pg_restore, "--no-owner", "--no-privileges", "--file=-", str(src)],
           [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", uri, "-f", "-"],
           preamble.encode(), env)

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, literal, or_, select, update
 from sqlmodel import SQLModel
 
 from crm_cli.core.errors import Conflict, Duplicate, ValidationError
+from crm_cli.core.faults import kill_point
 from crm_cli.models import Contact, Customer, CustomerTag, User
 from crm_cli.core import normalize
 from crm_cli.core.validation import column_text, email, one_of, phone
@@ -392,6 +393,7 @@ def merge(session, a: Customer, b: Customer, now: datetime) -> dict[str, int]:
         n = session.connection().execute(stmt).rowcount
         if n:
             moved[table.name] = moved.get(table.name, 0) + n
+            kill_point("merge.move")
     if a.parent_id == b.id:
         a.parent_id = b.parent_id if b.parent_id != a.id else None
     # tags: union
@@ -456,6 +458,7 @@ def transfer(session, src: User, dst: User, now: datetime) -> dict[str, int]:
                                             old=str(src.id), new=str(dst.id), user=context.current_handle(),
                                             at=now) for i in ids])
         counts[entity] = len(ids)
+        kill_point("transfer.entity")
     session.expire_all()
     return counts
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from crm_cli.core import db
 from crm_cli.core.errors import Conflict, UsageError
+from crm_cli.core.faults import kill_point
 
 FORMAT = "crm-dump"
 FORMAT_VERSION = 1
@@ -313,7 +314,9 @@ def load(directory: str, replace: bool = False, url: str | None = None) -> dict:
             if counts[table.name] != want:
                 raise UsageError(f"{table.name}.jsonl has {counts[table.name]} rows, the manifest says {want}; "
                                  "nothing was changed")
+            kill_point("load.table")
         _reset_sequences(conn, tables)
+    kill_point("load.committed")
     return counts
 
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from crm_cli.core.errors import Conflict, NotFound, UsageError, ValidationError
+from crm_cli.core.faults import kill_point
 from crm_cli.core.money import Money
 from crm_cli.core.output import Col
 from crm_cli.models import Contact, Customer, User
@@ -230,6 +231,7 @@ def convert(session, q: Quote, now, *, force: bool = False):
     else:
         raise Conflict(f"quote {label(q)} is {st}: only an accepted quote can be converted")
     order = orders.from_quote(session, q, QuoteLine, _LINE_COPY)
+    kill_point("convert.order")
     q.order_id = order.id
     if q.status == "sent":
         q.status, q.decided_at = "accepted", now
