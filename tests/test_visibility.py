@@ -241,6 +241,9 @@ def test_postgresql_roles_see_only_their_rows(cli, crm_env, roles):
         _as_role(crm_env, a, "UPDATE customers SET name = 'x'")
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         _as_role(crm_env, a, "SELECT count(*) FROM history")
+    # a deactivated user's role sees nothing, not even unowned rows
+    cli("user", "edit", a, "--inactive", ok=True)
+    assert _as_role(crm_env, a, customers) == []
     # the crm CLI's own connection (the tables' owner) is not limited by the policies
     assert len(cli.json("customer", "list", "--owner", "all")) == 3
     # a role that exists already is refused, nothing is written

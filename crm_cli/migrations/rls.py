@@ -33,7 +33,8 @@ def _pg(op) -> bool:
 def _policy(op, table: str, using: str) -> None:
     op.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
     op.execute(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
-    op.execute(f'CREATE POLICY {POLICY} ON "{table}" FOR ALL USING ({using})')
+    # only the role of an active crm user sees anything (a deactivated user's role: no rows at all)
+    op.execute(f'CREATE POLICY {POLICY} ON "{table}" FOR ALL USING (crm_active(current_user) AND ({using}))')
 
 
 def install_functions(op) -> None:
@@ -43,6 +44,8 @@ def install_functions(op) -> None:
         return
     schema = op.get_bind().exec_driver_sql("SELECT current_schema()").scalar()
     head = (f"LANGUAGE sql STABLE SECURITY DEFINER SET search_path = \"{schema}\", pg_temp AS $$")
+    op.execute(f"""CREATE OR REPLACE FUNCTION crm_active(who name) RETURNS boolean {head}
+        SELECT EXISTS (SELECT 1 FROM users v WHERE v.db_role = who AND v.active AND v.deleted_at IS NULL) $$""")
     op.execute(f"""CREATE OR REPLACE FUNCTION crm_admin(who name) RETURNS boolean {head}
         SELECT EXISTS (SELECT 1 FROM users v WHERE v.db_role = who AND v.role = 'admin'
                        AND v.active AND v.deleted_at IS NULL) $$""")
@@ -66,7 +69,7 @@ def drop_functions(op) -> None:
     if not _pg(op):
         return
     for sig in ("crm_customer_direct(integer, name)", "crm_shared(integer, name)", "crm_mine(integer, name)",
-                "crm_admin(name)"):
+                "crm_admin(name)", "crm_active(name)"):
         op.execute(f"DROP FUNCTION IF EXISTS {sig}")
 
 
