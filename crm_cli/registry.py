@@ -35,6 +35,9 @@ class Entity(NamedTuple):
     rows: str | None = None     # what one row of its import/export file is, when not one record
     history: bool = True        # every change is in `crm history NAME ID`
     trash: bool = True          # deletes go to `crm trash` (the model has deleted_at)
+    # who sees its rows (services/visibility, docs/visibility.md): the owner column ("owner_id"), or
+    # "customer" for rows without an owner that follow their customer; None: every user sees all
+    visibility: str | None = None
 
 
 class Group(NamedTuple):
@@ -54,35 +57,36 @@ class Command(NamedTuple):
 # In this order: `crm db info` counts them in it, demo data is loaded in it, sections are shown in it.
 ENTITIES: tuple[Entity, ...] = (
     Entity("user", "users", "crm_cli.models.user:User", command="user"),
-    Entity("customer", "customers", "crm_cli.models.customer:Customer", command="customer",
+    Entity("customer", "customers", "crm_cli.models.customer:Customer", command="customer", visibility="owner_id",
            adapter="crm_cli.importer.party_adapters:CustomerAdapter",
            demo="crm_cli.services.demo:load_core"),
     Entity("contact", "contacts", "crm_cli.models.contact:Contact", command="contact",
            section="crm_cli.services.contacts:customer_section",
            adapter="crm_cli.importer.party_adapters:ContactAdapter",
-           remind="crm_cli.services.reminders:birthday_items"),
+           remind="crm_cli.services.reminders:birthday_items", visibility="customer"),
     Entity("opp", "opportunities", "crm_cli.models.opportunity:Opportunity", command="opp",
            section="crm_cli.services.opportunities:customer_section",
            adapter="crm_cli.importer.opp_adapter:OppAdapter",
-           demo="crm_cli.services.opportunities:demo_data"),
+           demo="crm_cli.services.opportunities:demo_data", visibility="owner_id"),
     Entity("pipeline", "pipelines", "crm_cli.models.opportunity:Pipeline", command="pipeline"),
     Entity("stage", "stages", "crm_cli.models.opportunity:Stage", command="stage"),
     Entity("competitor", "competitors", "crm_cli.models.opportunity:Competitor", command="competitor"),
     Entity("lead", "leads", "crm_cli.models.lead:Lead", command="lead",
            adapter="crm_cli.importer.lead_adapter:LeadAdapter",
-           demo="crm_cli.services.leads:demo_data"),
+           demo="crm_cli.services.leads:demo_data", visibility="owner_id"),
     Entity("activity", "activities", "crm_cli.models.activity:Activity", command="activity",
            section="crm_cli.services.activities:customer_section",
-           demo="crm_cli.services.activities:demo_data", remind="crm_cli.services.reminders:activity_items"),
+           demo="crm_cli.services.activities:demo_data", remind="crm_cli.services.reminders:activity_items",
+           visibility="owner_id"),
     Entity("product", "products", "crm_cli.models.product:Product", command="product",
            adapter="crm_cli.importer.product_adapter:ProductAdapter"),
     Entity("price-rule", "price rules", "crm_cli.models.product:PriceRule"),
     Entity("quote", "quotes", "crm_cli.models.document:Quote", command="quote",
-           section="crm_cli.services.quotes:customer_section"),
+           section="crm_cli.services.quotes:customer_section", visibility="owner_id"),
     Entity("order", "orders", "crm_cli.models.document:Order", command="order",
            section="crm_cli.services.orders:customer_sections", adapter="crm_cli.importer.order_adapter:OrderAdapter",
            demo="crm_cli.services.demo:load_documents", remind="crm_cli.services.orders:remind_instalments",
-           rows="order lines"),
+           rows="order lines", visibility="owner_id"),
     Entity("sla-calendar", "SLA calendars", "crm_cli.models.sla:SlaCalendar", trash=False),
     Entity("sla-policy", "SLA policies", "crm_cli.models.sla:SlaPolicy", trash=False),
     Entity("ticket", "tickets", "crm_cli.models.ticket:Ticket", command="ticket",
@@ -159,6 +163,11 @@ def adapters() -> list[tuple[str, str]]:
 def reminder_sources() -> list[str]:
     """"module:function" of every `crm remind` source, in entity order."""
     return [e.remind for e in ENTITIES if e.remind]
+
+
+def private_entities() -> list[Entity]:
+    """The entities whose rows only some users see (Entity.visibility), in entity order."""
+    return [e for e in ENTITIES if e.visibility]
 
 
 def split(spec: str) -> tuple[str, str]:

@@ -16,6 +16,8 @@ def shop(cli, monkeypatch):
     cli("product", "add", "R1", "--name", "Router R1", "--price", "1000", "--tax", "13%", "--unit", "台", ok=True)
     cli("product", "add", "CABLE", "--name", "Cable", "--price", "2.50", "--tax", "13%", "--unit", "m", ok=True)
     cli("customer", "add", "华强电子", "--tier", "A", "--credit-limit", "20000", "--payment-terms", "30", ok=True)
+    # bob and carol work on tester's customer (docs/visibility.md: a rep sees own and shared records)
+    cli("customer", "share", "华强电子", "--with", "bob", "--with", "carol", ok=True)
     cli("price", "rule", "add", "--product", "R1", "--tier", "A", "--discount", "5%", ok=True)
     return cli
 

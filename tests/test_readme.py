@@ -52,8 +52,9 @@ def test_readme_runs_as_one_session(crm_env, tmp_path):
     assert "opp 2 'ERP rollout' won: Won (100%)" in p.stderr  # opp 1 is the lead conversion's "First order"
     # lead to cash: 12 x 880 + 13% = 11,932.80; 50 x 2.50 less 5% + 13% = 134.19; 800 + 6% = 848.00
     assert re.search(r"quote Q-\d{4}-0001 rev 2 is accepted; opportunity \d+ is won", p.stderr)
-    show = subprocess.run(["crm", "order", "show", "1", "--format", "json"], env=env, capture_output=True, text=True,
-                          cwd=tmp_path)
+    # the last block configures alice, a rep, as the user: the order is newuser's (docs/visibility.md)
+    show = subprocess.run(["crm", "--as", "newuser", "order", "show", "1", "--format", "json"], env=env,
+                          capture_output=True, text=True, cwd=tmp_path)
     import json
 
     order = json.loads(show.stdout)

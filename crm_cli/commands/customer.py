@@ -225,6 +225,39 @@ def assign(refs: Annotated[List[str], typer.Argument(help="Customers (ids or nam
         info(f"assigned {len(refs)} customer(s) to {user.handle}")
 
 
+WithOpt = Annotated[List[str], typer.Option("--with", help="User handle (repeatable).")]
+
+
+@app.command("share")
+def share(ref: Ref, with_: WithOpt) -> None:
+    """Let users see a customer and the records under it (see docs/visibility.md)."""
+    from crm_cli.core import db
+    from crm_cli.core.output import info
+    from crm_cli.services import customers, identity, resolve, sharing
+
+    with db.session_scope() as s:
+        c = resolve.get(s, customers.Customer, ref)
+        users = [identity.user_ref(s, h, option="--with") for h in with_]
+        added = sharing.share(s, c, users)
+        info(f"shared customer {c.id} with {', '.join(added)}" if added
+             else f"customer {c.id} was already visible to {', '.join(u.handle for u in users)}")
+
+
+@app.command("unshare")
+def unshare(ref: Ref, with_: WithOpt) -> None:
+    """Stop sharing a customer with users."""
+    from crm_cli.core import db
+    from crm_cli.core.output import info
+    from crm_cli.services import customers, identity, resolve, sharing
+
+    with db.session_scope() as s:
+        c = resolve.get(s, customers.Customer, ref)
+        users = [identity.user_ref(s, h, option="--with") for h in with_]
+        removed = sharing.unshare(s, c, users)
+        info(f"customer {c.id} is no longer shared with {', '.join(removed)}" if removed
+             else f"customer {c.id} was not shared with {', '.join(u.handle for u in users)}")
+
+
 @app.command("transfer")
 def transfer(src: Annotated[str, typer.Option("--from", help="The rep who is leaving.")],
              dst: Annotated[str, typer.Option("--to", help="The rep who takes over.")],

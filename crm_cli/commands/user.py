@@ -18,7 +18,10 @@ COLUMNS = [Col("id", "ID", "right"), Col("handle", "Handle"), Col("name", "Name"
 def add(handle: Annotated[str, typer.Argument(help="Login-style handle, e.g. alice.")],
         name: Optional[str] = None, email: Optional[str] = None,
         role: Annotated[str, typer.Option(help="rep|manager|admin")] = "rep",
-        team: Optional[str] = None, quiet: QuietOpt = False) -> None:
+        team: Optional[str] = None,
+        db_role: Annotated[bool, typer.Option("--db-role", help="Also create a PostgreSQL login role that "
+                                              "sees only this user's records (docs/visibility.md).")] = False,
+        quiet: QuietOpt = False) -> None:
     """Add a user."""
     from crm_cli.core import db
     from crm_cli.core.output import created
@@ -27,7 +30,11 @@ def add(handle: Annotated[str, typer.Argument(help="Login-style handle, e.g. ali
 
     data = validation.validate(users.UserIn, handle=handle, name=name, email=email, role=role, team=team)
     with db.session_scope() as s:
+        if db_role:
+            users.check_db_role(s, handle)
         u = users.add(s, data)
+        if db_role:
+            users.create_db_role(s, u)
         created("user", u.id, u.handle, quiet)
 
 
@@ -48,7 +55,9 @@ def list_(all_: Annotated[bool, typer.Option("--all", help="Include deactivated 
 def edit(ref: Annotated[str, typer.Argument(help="Handle or id.")],
          name: Optional[str] = None, email: Optional[str] = None, role: Optional[str] = None,
          team: Optional[str] = None,
-         active: Annotated[Optional[bool], typer.Option("--active/--inactive")] = None) -> None:
+         active: Annotated[Optional[bool], typer.Option("--active/--inactive")] = None,
+         db_role: Annotated[bool, typer.Option("--db-role", help="Create the user's PostgreSQL login role "
+                                               "(docs/visibility.md).")] = False) -> None:
     """Change a user."""
     from crm_cli.core import db
     from crm_cli.core.output import info
@@ -59,6 +68,8 @@ def edit(ref: Annotated[str, typer.Argument(help="Handle or id.")],
     with db.session_scope() as s:
         u = resolve.get(s, users.User, ref)
         users.edit(s, u, data, active)
+        if db_role:
+            users.create_db_role(s, u)
         info(f"updated user {u.handle}")
 
 

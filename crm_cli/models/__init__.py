@@ -15,6 +15,7 @@ from crm_cli.models.system import CustomField, History  # noqa: F401
 
 _BY_CLASS = {registry.split(e.model)[1]: e.model for e in registry.ENTITIES}
 _BY_CLASS["CustomerTag"] = "crm_cli.models.customer:CustomerTag"
+_BY_CLASS["CustomerShare"] = "crm_cli.models.customer:CustomerShare"
 
 
 def _model(spec: str) -> type:

@@ -47,3 +47,14 @@ class CustomerTag(SQLModel, table=True):
 
     customer_id: int = Field(foreign_key="customers.id", primary_key=True, ondelete="CASCADE")
     tag: str = Field(max_length=64, primary_key=True, index=True)
+
+
+class CustomerShare(SQLModel, table=True):
+    """`crm customer share ID --with HANDLE`: the user sees the customer and the records under it
+    (docs/visibility.md)."""
+
+    __tablename__ = "customer_shares"
+
+    customer_id: int = Field(foreign_key="customers.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", primary_key=True, index=True, ondelete="CASCADE")
+    created_by: str | None = Field(default=None, max_length=64)

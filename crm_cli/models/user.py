@@ -15,3 +15,6 @@ class User(Record, table=True):
     role: str = Field(default="rep", max_length=16)
     team: str | None = Field(default=None, max_length=100)
     active: bool = Field(default=True)
+    # the PostgreSQL login role whose queries the row-level security policies limit to what this
+    # user sees (`crm user add HANDLE --db-role`; docs/visibility.md)
+    db_role: str | None = Field(default=None, max_length=63, unique=True, index=True)

@@ -1,5 +1,6 @@
-"""Domain rules. Importing any service attaches the audit history to every session the core
-opens (core/db.py knows nothing of services; it calls the hooks registered here)."""
+"""Domain rules. Importing any service attaches the audit history, the acting-user check and the
+visibility rule to every session the core opens (core/db.py knows nothing of services; it calls the
+hooks registered here)."""
 
 
 def _attach_audit(session) -> None:
@@ -35,6 +36,13 @@ def _attach_identity(session) -> None:
     event.listen(session, "before_flush", _check_actor)
 
 
+def _attach_visibility(session) -> None:
+    """Every ORM-enabled SELECT sees only the records the acting user may see (docs/visibility.md)."""
+    from crm_cli.services import visibility
+
+    visibility.attach(session)
+
+
 def _register() -> None:
     from crm_cli.core import db
 
@@ -44,6 +52,8 @@ def _register() -> None:
         db.session_hooks.append(_attach_search_index)
     if _attach_identity not in db.session_hooks:
         db.session_hooks.append(_attach_identity)
+    if _attach_visibility not in db.session_hooks:
+        db.session_hooks.append(_attach_visibility)
 
 
 _register()

@@ -130,13 +130,18 @@ def history(session, entity: str, entity_id: int) -> list[dict]:
 
 def history_of(session, entity: str, ref: str, resolve_id) -> list[dict]:
     """History of the record `ref` names (via `resolve_id()`); a record purged for good is no longer
-    there to resolve, but its history stays readable by its id."""
+    there to resolve, but its history stays readable by its id (not that of a record the acting user
+    does not see)."""
     from crm_cli.core.errors import NotFound
 
     try:
         return history(session, entity, resolve_id())
     except NotFound:
-        if ref.strip().isdigit():
+        from crm_cli.models import ENTITIES
+        from crm_cli.services.visibility import exists_hidden
+
+        model = ENTITIES.get(entity)
+        if ref.strip().isdigit() and not (model is not None and exists_hidden(session, model, int(ref))):
             rows = history(session, entity, int(ref))
             if rows:
                 return rows

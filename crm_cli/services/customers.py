@@ -294,7 +294,10 @@ def record(c: Customer, owner: str | None, tags: list[str]) -> dict:
 
 def show_record(session, c: Customer) -> dict:
     """`crm customer show`: the record with its owner, tags and (when it has one) its parent's name."""
+    from crm_cli.services import sharing
+
     rec = record(c, owner_handle(session, c.owner_id), tags_of(session, c.id))
+    rec["shared_with"] = sharing.shared_with(session, c.id)
     if c.parent_id:
         parent = session.get(Customer, c.parent_id)
         rec["parent"] = parent.name if parent else None
@@ -446,7 +449,7 @@ def transfer(session, src: User, dst: User, now: datetime) -> dict[str, int]:
         open_clause = getattr(model, "__open__", None)
         if open_clause is not None:
             cond.append(open_clause())
-        ids = list(conn.execute(select(model.id).where(*cond)).scalars())
+        ids = list(session.execute(select(model.id).where(*cond)).scalars())  # what the acting user sees
         if not ids:
             counts[entity] = 0
             continue

@@ -169,6 +169,8 @@ def accept(session, q: Quote, now, *, force: bool = False, win_opp: bool = False
     from crm_cli.services import opportunities
 
     opp = session.get(Opportunity, q.opportunity_id)
+    if opp is None:  # another rep's, which you do not see (docs/visibility.md)
+        raise NotFound(f"no opp with id {q.opportunity_id}", "ask its owner to win it")
     if opp.status in ("open", "frozen"):
         opportunities.win(session, opp, amount=Money(q.total, q.currency))
     else:

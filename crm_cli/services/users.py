@@ -65,6 +65,51 @@ def add(session, data: UserIn) -> User:
     return u
 
 
+def check_db_role(session, handle: str) -> None:
+    """--db-role is for PostgreSQL: refused elsewhere, before anything is written."""
+    from crm_cli.core.errors import UsageError
+
+    if session.get_bind().dialect.name != "postgresql":
+        raise UsageError("--db-role needs a PostgreSQL database: on SQLite crm applies the visibility rules "
+                         "itself and the file's owner can read everything", "see docs/visibility.md")
+    if len(handle.encode("utf-8")) > 63:
+        raise UsageError(f"--db-role: the handle '{handle[:20]}...' is longer than a database role name "
+                         "(63 bytes)", "use a shorter handle")
+
+
+def create_db_role(session, u: User) -> None:
+    """A PostgreSQL LOGIN role named after the user, which may read (SELECT) every table but the history;
+    the row-level security policies (migration 0013_visibility) limit it to the rows the user sees.
+    No password is set: give one with ALTER ROLE, or allow it in pg_hba.conf."""
+    from sqlalchemy import text
+
+    from crm_cli.core.errors import Conflict, CrmError
+
+    check_db_role(session, u.handle)
+    if u.db_role:
+        raise Conflict(f"user '{u.handle}' already has the database role '{u.db_role}'", "nothing to do")
+    conn = session.connection()
+    if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": u.handle}).first():
+        raise Conflict(f"a database role '{u.handle}' already exists on this server",
+                       "drop it first (DROP OWNED BY / DROP ROLE), or use another handle")
+    quote = conn.dialect.identifier_preparer.quote
+    role, schema = quote(u.handle), quote(conn.execute(text("SELECT current_schema()")).scalar())
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+    except DBAPIError as exc:
+        raise CrmError(f"cannot create the database role '{u.handle}': "
+                       f"{str(exc.orig).splitlines()[0] if exc.orig else exc}",
+                       "crm's database user needs the CREATEROLE privilege") from None
+    conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+    conn.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+    conn.exec_driver_sql(f"REVOKE SELECT ON history FROM {role}")  # every record's past values
+    conn.exec_driver_sql(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {role}")
+    u.db_role = u.handle
+
+
 def edit(session, u: User, data: UserIn, active: bool | None = None) -> None:
     """Change a user's fields; `active` False deactivates, True reactivates."""
     for k, v in data.model_dump(exclude_none=True).items():
@@ -80,7 +125,7 @@ def deactivate(session, u: User) -> None:
 
 def record(u: User) -> dict:
     return {"id": u.id, "handle": u.handle, "name": u.name, "email": u.email, "role": u.role, "team": u.team,
-            "active": u.active, "created_at": u.created_at}
+            "active": u.active, "db_role": u.db_role, "created_at": u.created_at}
 
 
 def list_users(session, include_inactive: bool = False, team: str | None = None) -> list[dict]:
