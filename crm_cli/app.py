@@ -174,22 +174,27 @@ _root = None       # the root click command, built once per process for run()
 _sessions = []     # the `crm batch` / `crm shell` running in this process (at most one)
 
 
+def root_command():
+    """The root click command (built once per process): for run() and the shell's completion."""
+    global _root
+    if _root is None:
+        from typer.main import get_command
+
+        _root = get_command(app)
+    return _root
+
+
 def run(args: list[str]) -> int:
     """Run one `crm` command (ARGS without the `crm`) in this process as the one-shot CLI would:
     the same output, messages and exit status; a usage error or a failure is one line on stderr.
     Each starts from a clean state: global options, config cache, held messages."""
     from crm_cli.core import config, output
 
-    global _root
-    if _root is None:
-        from typer.main import get_command
-
-        _root = get_command(app)
     context.reset()
     config.reset()
     output.reset()
     try:
-        _root.main(args=list(args), prog_name="crm")  # standalone: always ends in SystemExit
+        root_command().main(args=list(args), prog_name="crm")  # standalone: always ends in SystemExit
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
