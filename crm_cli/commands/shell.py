@@ -25,11 +25,11 @@ def shell() -> None:
     from crm_cli import app as root
     from crm_cli.core.errors import UsageError
 
-    if not (_isatty(sys.stdin) and _isatty(sys.stdout)):
-        raise UsageError("crm shell needs a terminal", "for commands from a file or a pipe use 'crm batch FILE' "
-                         "or 'crm batch -'")
     prefix = root.start_session("shell")
     try:
+        if not (_isatty(sys.stdin) and _isatty(sys.stdout)):
+            raise UsageError("crm shell needs a terminal", "for commands from a file or a pipe use "
+                             "'crm batch FILE' or 'crm batch -'")
         from crm_cli.core import db
 
         code = _loop(prefix, db.database_url())
