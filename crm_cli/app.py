@@ -163,8 +163,10 @@ def _is_click_exception(exc: BaseException) -> bool:
 
 
 def _finish() -> None:
+    """After each command: close the database connections, except inside `crm batch`, whose commands
+    share the engines (their pooled connection and compiled statements) until it ends."""
     db = sys.modules.get("crm_cli.core.db")
-    if db is not None and not db.in_atomic():  # `crm batch --atomic` keeps its one connection
+    if db is not None and "batch" not in _sessions:
         db.dispose_all()
 
 
@@ -229,6 +231,7 @@ def start_session(kind: str) -> list[str]:
 def end_session() -> None:
     _sessions.clear()
     context.reset()
+    _finish()
 
 
 def _version(value: bool) -> None:
