@@ -200,6 +200,10 @@ def run(args: list[str]) -> int:
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Exception as exc:  # one that escaped the error mapper: still one line, and the next command runs
+        from crm_cli.core.errors import handle
+
+        code = handle(exc)
     finally:
         output.reset()
         for stream in (sys.stdout, sys.stderr):

@@ -75,7 +75,7 @@ def _loop(prefix: list[str], url: str) -> int:
 
     from crm_cli import app as root
     from crm_cli.core import script
-    from crm_cli.core.errors import USAGE, UsageError, say
+    from crm_cli.core.errors import INTERRUPTED, USAGE, UsageError, say
 
     session = PromptSession(history=_history(), completer=_completer(prefix, url), complete_while_typing=False)
     say("crm shell: commands without 'crm'; Tab completes; 'help' lists them; Ctrl-D or 'exit' quits")
@@ -106,7 +106,10 @@ def _loop(prefix: list[str], url: str) -> int:
             break
         if args[0] == "help":
             args = args[1:] + ["--help"]
-        last = root.run(prefix + args)
+        try:
+            last = root.run(prefix + args)
+        except KeyboardInterrupt:  # Ctrl-C between the command's end and the next prompt
+            last = INTERRUPTED
     return last
 
 
