@@ -45,9 +45,8 @@ def test_help_lists_the_registry_commands_in_order(run):
     out = run("--help", check=True).stdout
     listed = [line.split()[0] for line in out.split("Commands:\n", 1)[1].splitlines() if line.startswith("  ")]
     assert listed == ["history", "agenda", "remind", "demo", "shell", "batch", "customer", "contact", "lead", "opp",
-                      "pipeline",
-                      "stage", "competitor", "currency", "activity", "product", "price", "quote", "order", "report",
-                      "user", "field", "import", "trash", "config", "db"]
+                      "pipeline", "stage", "competitor", "currency", "activity", "product", "price", "quote", "order",
+                      "report", "user", "field", "import", "trash", "config", "db"]
     report = run("report", "--help", check=True).stdout.split("Commands:\n", 1)[1]
     assert [line.split()[0] for line in report.splitlines() if line.startswith("  ")] == [
         "funnel", "forecast", "winloss", "activity", "receivables"]

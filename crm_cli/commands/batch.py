@@ -25,29 +25,24 @@ def batch(
 
     from crm_cli import app as root
     from crm_cli.core import db, script
-    from crm_cli.core.errors import INTERRUPTED, UsageError, say
+    from crm_cli.core.errors import INTERRUPTED, say
 
-    prefix = root.start_session("batch") + ["--no-input"]
+    prefix = root.start_session("batch") + ["--no-input"]  # a missing value is an error naming its flag
     try:
         source = _open(file)
         try:
-            if atomic:
-                try:
-                    with db.atomic() as commit:
-                        first, failed, total = _run(script.lines(source), prefix, keep_going)
-                        if not failed:
-                            commit()
-                except UsageError:
-                    raise
-                except Exception as exc:  # the final COMMIT itself failed
-                    from crm_cli.core.errors import handle
-
-                    raise typer.Exit(handle(exc)) from None
+            if atomic:  # an error opening or committing the transaction is mapped like any other
+                with db.atomic() as commit:
+                    first, failed, total = _run(script.lines(source), prefix, keep_going)
+                    if not failed:
+                        commit()
             else:
                 first, failed, total = _run(script.lines(source), prefix, keep_going)
         finally:
-            if source is not sys.stdin:
+            if file not in (None, "-"):
                 source.close()
+            elif source is not sys.stdin:
+                source.detach()  # stdin itself stays open
     finally:
         root.end_session()
     if failed and keep_going and first != INTERRUPTED:
