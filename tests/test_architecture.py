@@ -90,4 +90,4 @@ def test_registry_entries_name_modules_of_the_right_layer():
     for command in registry.COMMANDS:
         module, func = registry.split(command.function)
         assert callable(getattr(importlib.import_module(f"crm_cli.commands.{module}"), func))
-    assert len({name for name, _ in registry.command_groups()} | {c.name for c in registry.COMMANDS}) == 24
+    assert len({name for name, _ in registry.command_groups()} | {c.name for c in registry.COMMANDS}) == 26
