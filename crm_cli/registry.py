@@ -113,6 +113,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("agenda", "activity:agenda"),
     Command("remind", "activity:remind"),
     Command("demo", "demo:demo"),
+    Command("shell", "shell:shell"),
+    Command("batch", "batch:batch"),
 )
 
 # `crm --help` lists the command groups (entities' and the ones above) in this order; a group not

@@ -44,9 +44,9 @@ def test_dates_take_now_and_timezone_as_arguments():
 def test_help_lists_the_registry_commands_in_order(run):
     out = run("--help", check=True).stdout
     listed = [line.split()[0] for line in out.split("Commands:\n", 1)[1].splitlines() if line.startswith("  ")]
-    assert listed == ["history", "agenda", "remind", "demo", "customer", "contact", "lead", "opp", "pipeline",
-                      "stage", "competitor", "currency", "activity", "product", "price", "quote", "order", "ticket",
-                      "kb", "sla", "report", "user", "field", "import", "trash", "config", "db"]
+    assert listed == ["history", "agenda", "remind", "demo", "shell", "batch", "customer", "contact", "lead", "opp",
+                      "pipeline", "stage", "competitor", "currency", "activity", "product", "price", "quote", "order",
+                      "ticket", "kb", "sla", "report", "user", "field", "import", "trash", "config", "db"]
     report = run("report", "--help", check=True).stdout.split("Commands:\n", 1)[1]
     assert [line.split()[0] for line in report.splitlines() if line.startswith("  ")] == [
         "funnel", "forecast", "winloss", "activity", "receivables", "service"]
@@ -90,4 +90,4 @@ def test_registry_entries_name_modules_of_the_right_layer():
     for command in registry.COMMANDS:
         module, func = registry.split(command.function)
         assert callable(getattr(importlib.import_module(f"crm_cli.commands.{module}"), func))
-    assert len({name for name, _ in registry.command_groups()} | {c.name for c in registry.COMMANDS}) == 27
+    assert len({name for name, _ in registry.command_groups()} | {c.name for c in registry.COMMANDS}) == 29

@@ -27,7 +27,7 @@ def session_blocks() -> list[str]:
 
 def test_readme_blocks_are_found():
     blocks = session_blocks()
-    assert len(blocks) == 9  # tour, leads, import, opportunities, pipelines, activities, lead to cash, service,
+    assert len(blocks) == 10  # tour, leads, import, opportunities, pipelines, activities, lead to cash, service, batch,
     # configuration
     assert blocks[0].lstrip().startswith("crm config set currency CNY")
     assert blocks[-1].lstrip().startswith("crm config set currency CNY")

@@ -55,6 +55,7 @@ def run(fresh: bool = True) -> None:
     target = demo_path()
     if "://" not in target:
         if fresh:
+            db.dispose_all()  # no open connection to the file removed below (`crm batch` keeps engines)
             for suffix in ("", "-wal", "-shm"):
                 try:
                     os.remove(target + suffix)

@@ -235,14 +235,75 @@ def upgrade(engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+# `crm batch --atomic`: one connection and one transaction for every command of the batch (see atomic())
+_shared: dict = {}
+
+
+@contextmanager
+def atomic(url: str | None = None) -> Iterator:
+    """Run everything inside in ONE transaction on one connection: each session_scope() joins it
+    with a savepoint of its own (its commit releases the savepoint, its rollback rolls back to it),
+    and the caller commits or rolls back the whole at the end: yields a callable `commit()`; leaving
+    without calling it rolls everything back. SQLite: the transaction is a write transaction from
+    the start (BEGIN IMMEDIATE), so lock_keys() has nothing left to upgrade."""
+    url = url or database_url()
+    engine = get_engine(url)  # created and upgraded before the transaction starts
+    conn = engine.connect()
+    done = []
+    try:
+        trans = conn.begin()
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        _shared.update(url=url, connection=conn)
+        yield lambda: done.append(True)
+        if done:
+            trans.commit()
+        else:
+            trans.rollback()
+    except BaseException:
+        if conn.in_transaction():
+            conn.rollback()
+        raise
+    finally:
+        _shared.clear()
+        conn.close()
+
+
+def in_atomic() -> bool:
+    return bool(_shared)
+
+
+def connect():
+    """A connection for a Core read that must see this process's uncommitted batch (--atomic): the
+    batch's own connection then (not to be closed by the caller), else a new one from the engine."""
+    if _shared:
+        from contextlib import nullcontext
+
+        _check_shared_url()
+        return nullcontext(_shared["connection"])
+    return get_engine().connect()
+
+
+def _check_shared_url() -> None:
+    if database_url() != _shared["url"]:
+        raise UsageError("--atomic: every command of the batch must use the batch's database",
+                         "give --db once, before 'batch', or drop --atomic")
+
+
 @contextmanager
 def session_scope() -> Iterator:
-    """One transaction: commit on success, roll back on any error."""
+    """One transaction: commit on success, roll back on any error. Inside atomic() the session joins
+    the batch's transaction with a savepoint instead."""
     from sqlmodel import Session
 
     from crm_cli.core import output
 
-    session = Session(get_engine(), expire_on_commit=False)
+    if _shared:
+        _check_shared_url()
+        session = Session(bind=_shared["connection"], expire_on_commit=False,
+                          join_transaction_mode="create_savepoint")
+    else:
+        session = Session(get_engine(), expire_on_commit=False)
     for hook in session_hooks:
         hook(session)
     output.hold()  # messages about the change wait for the commit

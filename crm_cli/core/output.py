@@ -399,6 +399,13 @@ _held: list[tuple] = []
 _depth = 0
 
 
+def reset() -> None:
+    """Forget held messages and open holds (a new command in `crm batch` / `crm shell`)."""
+    global _depth
+    _depth = 0
+    _held.clear()
+
+
 def hold() -> None:
     global _depth
     _depth += 1
