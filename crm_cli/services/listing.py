@@ -94,11 +94,13 @@ def listing_columns(model, fields, extra: dict, derived: dict) -> list:
     return [table[n] for n in names if n in table] + [extra[n].label(n) for n in names if n in extra]
 
 
-def stream_records(session, q, model, *, extra: dict, record, fields=None, derived: dict | None = None):
+def stream_records(session, q, model, *, extra: dict, record, fields=None, derived: dict | None = None,
+                   prepare=None):
     """Records of the listing select `q` (its filters, joins, order and paging; its ORM columns are
     replaced): `record(row)` for each row when `fields` is None (JSON, CSV: the whole contract), else dicts
     of the `fields` shown only, each a column of `model` or `extra` (label -> column) or made by
-    `derived[field] = (column names, fn(row))`."""
+    `derived[field] = (column names, fn(row))`. `prepare(rows)` sees each chunk first (to look up what
+    its rows link to in one query: a customer's tags)."""
     derived = derived or {}
     cols = listing_columns(model, fields, extra, derived)
     q = q.with_only_columns(*cols, maintain_column_froms=True)
@@ -109,6 +111,8 @@ def stream_records(session, q, model, *, extra: dict, record, fields=None, deriv
             return {f: fn(row) if fn else getattr(row, f) for f, fn in makers}
 
     for chunk in stream_chunks(session, q):
+        if prepare is not None:
+            prepare(chunk)
         for row in chunk:
             yield record(row)
 
