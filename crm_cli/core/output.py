@@ -137,6 +137,10 @@ def text_value(value: Any, human: bool) -> str:
         return str(value)
     if value is None:
         return ""
+    if kind is datetime and not human:
+        from crm_cli.core.dates import iso
+
+        return iso(value)
     from crm_cli.core.money import Money
 
     if isinstance(value, bool):
@@ -267,7 +271,7 @@ def _emit(records, columns, fmt, title, footer, csv_keys, out) -> None:
         keys = [c.key for c in columns]
         text, cell = text_value, _plain_cell
         for rec in records:
-            out.write("\t".join([cell(v if type(v) is str else text(v, False), LIST_CELL_MAX)
+            out.write("\t".join(["" if v is None else cell(v if type(v) is str else text(v, False), LIST_CELL_MAX)
                                   for v in map(rec.get, keys)]) + "\n")
         return
     if fmt is Format.markdown:
@@ -283,13 +287,29 @@ def _emit(records, columns, fmt, title, footer, csv_keys, out) -> None:
 
 
 def _json_array(records: Iterable[dict], out) -> None:
-    """The text of json.dumps(list, indent=2), written a record at a time."""
+    """The text of _json(list, indent=2), written a record at a time."""
     n = 0
     for rec in records:
-        item = _json([machine_value(rec)], indent=2)  # '[\n  {...}\n]': the element as the array holds it
-        out.write(("[\n" if n == 0 else ",\n") + item[2:-2])
+        item = "  " + _indented(machine_value(rec), 1)  # the element as the array holds it
+        out.write(("[\n" if n == 0 else ",\n") + _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", item))
         n += 1
     out.write("\n]\n" if n else "[]\n")
+
+
+def _indented(obj: Any, level: int) -> str:
+    """json.dumps(obj, indent=2, ensure_ascii=False) nested `level` deep, scalars through the C encoder:
+    json's own indenting encoder is pure Python whose closures are reference cycles, garbage that a
+    process running with the collector off (app.py) would keep for every record."""
+    if isinstance(obj, dict) and obj and all(isinstance(k, str) for k in obj):
+        pad = "\n" + "  " * (level + 1)
+        return ("{" + ",".join(pad + json.dumps(k, ensure_ascii=False) + ": " + _indented(v, level + 1)
+                               for k, v in obj.items()) + "\n" + "  " * level + "}")
+    if isinstance(obj, list) and obj:
+        pad = "\n" + "  " * (level + 1)
+        return "[" + ",".join(pad + _indented(v, level + 1) for v in obj) + "\n" + "  " * level + "]"
+    if isinstance(obj, (dict, list)) and obj:  # keys that are not text: json's own encoder
+        return json.dumps(obj, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * level)
+    return json.dumps(obj, ensure_ascii=False)
 
 
 def _csv(records: Iterable[dict], out, csv_keys: Callable[[dict], list[str]] | None) -> None:
@@ -311,11 +331,13 @@ def _csv(records: Iterable[dict], out, csv_keys: Callable[[dict], list[str]] | N
             return
         head = _flatten(first)
         keys = csv_keys(head)
-        rows = _chain_first(head, (_flatten(rec) for rec in it))
+        nested = [k for k, v in first.items() if isinstance(v, dict)]
+        # a record whose nested dicts (custom fields) are empty is its own flat form
+        rows = _chain_first(head, (_flatten(rec) if any(rec.get(k) for k in nested) else rec for rec in it))
     writer.writerow(keys)
     text, cell, lead = text_value, _csv_cell, _FORMULA_LEAD
     for rec in rows:
-        values = [v if type(v) is str else text(v, False) for v in map(rec.get, keys)]
+        values = ["" if v is None else v if type(v) is str else text(v, False) for v in map(rec.get, keys)]
         writer.writerow([v if not v or v[0] not in lead else cell(v) for v in values])
 
 
