@@ -81,7 +81,7 @@ def sql_for(kind: str) -> str:
         return str(q.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
 
     if kind == "funnel":
-        return lit(funnel.aggregate_query(1)) + ";"
+        return lit(funnel.aggregate_query(1)) + ";\n" + lit(funnel.aggregate_query(1, trashed=True)) + ";"
     return lit(forecast.open_query()) + ";\n" + lit(forecast.won_query()) + ";"
 
 

@@ -92,17 +92,17 @@ def list_(
     """List activities, sorted by due time; overdue ones are marked (Late column)."""
     from crm_cli.core import context, db
     from crm_cli.core.dates import parse_range
-    from crm_cli.core.output import emit
+    from crm_cli.core.output import emit, shown_fields
     from crm_cli.services import activities, identity
 
     rng = parse_range(due, option="--due") if due else None
     with db.session_scope() as s:
         cust_id, opp_id = activities.filter_ids(s, customer=customer, opp=opp)
-        rows = activities.list_activities(
-            s, now=context.now(), owner_id=identity.owner_filter(s, owner), overdue=overdue, today_only=today,
-            week=week, due_range=rng, type_=type_, status=status, customer_id=cust_id, opp_id=opp_id,
-            limit=limit)
-    emit(rows, activities.LIST_COLUMNS, fmt, as_json)
+        rows, csv_keys = activities.stream_activities(
+            s, now=context.now(), fields=shown_fields(fmt, as_json, activities.LIST_COLUMNS),
+            owner_id=identity.owner_filter(s, owner), overdue=overdue, today_only=today, week=week, due_range=rng,
+            type_=type_, status=status, customer_id=cust_id, opp_id=opp_id, limit=limit)
+        emit(rows, activities.LIST_COLUMNS, fmt, as_json, csv_keys=csv_keys)
 
 
 @app.command("show")

@@ -53,13 +53,15 @@ def list_(customer: Annotated[Optional[str], typer.Option("--customer", "-c")] =
           fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """List contacts."""
     from crm_cli.core import db
-    from crm_cli.core.output import emit
+    from crm_cli.core.output import emit, shown_fields
     from crm_cli.services import contacts, customers, resolve
 
     with db.session_scope() as s:
         cid = resolve.get(s, customers.Customer, customer).id if customer else None
-        rows = contacts.list_contacts(s, cid, search, role, where, limit, offset)
-    emit(rows, contacts.COLUMNS, fmt, as_json)
+        rows, csv_keys = contacts.stream_contacts(s, fields=shown_fields(fmt, as_json, contacts.COLUMNS),
+                                                  customer_id=cid, search=search, role=role, where=where,
+                                                  limit=limit, offset=offset)
+        emit(rows, contacts.COLUMNS, fmt, as_json, csv_keys=csv_keys)
 
 
 @app.command("show")

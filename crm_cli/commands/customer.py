@@ -89,14 +89,15 @@ def list_(
 ) -> None:
     """List customers."""
     from crm_cli.core import db
-    from crm_cli.core.output import emit
+    from crm_cli.core.output import emit, shown_fields
     from crm_cli.services import customers, identity
 
     with db.session_scope() as s:
-        rows = customers.list_customers(s, owner_id=identity.owner_filter(s, owner), status=status, tier=tier,
-                                        industry=industry, region=region, tag=tag, search=search, where=where,
-                                        sort=sort, limit=limit, offset=offset)
-    emit(rows, LIST_COLUMNS, fmt, as_json)
+        rows, csv_keys = customers.stream_customers(
+            s, fields=shown_fields(fmt, as_json, LIST_COLUMNS), owner_id=identity.owner_filter(s, owner),
+            status=status, tier=tier, industry=industry, region=region, tag=tag, search=search, where=where,
+            sort=sort, limit=limit, offset=offset)
+        emit(rows, LIST_COLUMNS, fmt, as_json, csv_keys=csv_keys)
 
 
 @app.command("show")

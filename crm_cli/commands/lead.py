@@ -88,14 +88,15 @@ def list_(
 ) -> None:
     """List leads."""
     from crm_cli.core import db
-    from crm_cli.core.output import emit
+    from crm_cli.core.output import emit, shown_fields
     from crm_cli.services import identity, leads
 
     with db.session_scope() as s:
-        rows = leads.list_leads(s, owner_id=identity.owner_filter(s, owner), status=status, source=source,
-                                campaign=campaign, region=region, industry=industry, batch=batch, search=search,
-                                where=where, sort=sort, limit=limit, offset=offset)
-    emit(rows, LIST_COLUMNS, fmt, as_json)
+        rows, csv_keys = leads.stream_leads(s, fields=shown_fields(fmt, as_json, LIST_COLUMNS),
+                                            owner_id=identity.owner_filter(s, owner), status=status, source=source,
+                                            campaign=campaign, region=region, industry=industry, batch=batch,
+                                            search=search, where=where, sort=sort, limit=limit, offset=offset)
+        emit(rows, LIST_COLUMNS, fmt, as_json, csv_keys=csv_keys)
 
 
 @app.command("show")

@@ -111,18 +111,18 @@ def list_(
     from crm_cli.models import Customer
     from crm_cli.core.config import default_currency
     from crm_cli.core.money import parse_money
-    from crm_cli.core.output import emit
+    from crm_cli.core.output import emit, shown_fields
     from crm_cli.services import identity, opportunities, pipelines, resolve
 
     money = parse_money(min_amount, default=default_currency(), option="--min-amount") if min_amount else None
     with db.session_scope() as s:
         pipe = pipelines.get_pipeline(s, pipeline) if pipeline else None
         cust = resolve.get(s, Customer, customer) if customer else None
-        rows = opportunities.list_opps(s, owner_id=identity.owner_filter(s, owner), stage=stage, pipeline=pipe,
-                                       status=status, closing=closing, customer=cust, min_amount=money,
-                                       stale=stale, source=source, search=search, where=where, sort=sort,
-                                       limit=limit, offset=offset)
-    emit(rows, opportunities.LIST_COLUMNS, fmt, as_json)
+        rows, csv_keys = opportunities.stream_opps(
+            s, fields=shown_fields(fmt, as_json, opportunities.LIST_COLUMNS), owner_id=identity.owner_filter(s, owner),
+            stage=stage, pipeline=pipe, status=status, closing=closing, customer=cust, min_amount=money, stale=stale,
+            source=source, search=search, where=where, sort=sort, limit=limit, offset=offset)
+        emit(rows, opportunities.LIST_COLUMNS, fmt, as_json, csv_keys=csv_keys)
 
 
 @app.command("show")

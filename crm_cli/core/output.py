@@ -14,7 +14,7 @@ import re
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from crm_cli.core.errors import UsageError
 # Format lives with the option types (core/options.py, light for --help); FormatOpt, JsonOpt and
@@ -130,10 +130,19 @@ def machine_value(value: Any) -> Any:
 
 
 def text_value(value: Any, human: bool) -> str:
-    from crm_cli.core.money import Money
-
+    kind = type(value)
+    if kind is str:  # the common cases first: a listing calls this for every cell
+        return value
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
+    if kind is datetime and not human:
+        from crm_cli.core.dates import iso
+
+        return iso(value)
+    from crm_cli.core.money import Money
+
     if isinstance(value, bool):
         return ("yes" if value else "no") if human else ("true" if value else "false")
     if isinstance(value, Money):
@@ -165,7 +174,12 @@ def _flatten(rec: dict) -> dict:
 def _plain_cell(text: str, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = _cut(text, limit)
+    if text.isprintable():  # no tab, newline or control character (the common case): as it is
+        return text
     return safe(text.replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+
+
+_FORMULA_LEAD = "=+-@\t\r"
 
 
 def _csv_cell(text: str) -> str:
@@ -195,41 +209,70 @@ def _is_number(text: str) -> bool:
 
 # ---- rendering -----------------------------------------------------------------------------------
 
+TABLE_PAGE = 1000  # rows a table holds at a time: the first page's fit sets the columns of the rest
+
+
 def emit(records: Iterable[dict], columns: list[Col] | None = None, fmt: Format | str | None = None,
-         as_json: bool = False, title: str | None = None, footer: str | None = None) -> None:
-    """Write `records` to stdout in the chosen format."""
+         as_json: bool = False, title: str | None = None, footer: str | None = None,
+         csv_keys: Callable[[dict], list[str]] | None = None) -> None:
+    """Write `records` to stdout in the chosen format.
+
+    `records` may be any iterable (a generator over a streamed query): jsonl, json (a streamed array),
+    plain and csv write each record as it comes, so memory stays flat whatever the row count, as long
+    as `columns` is given (plain) and, for csv, `csv_keys` (given the first record, flattened, the whole
+    header: the union of every record's keys in order of first appearance). Without them those formats
+    hold the records to learn the keys. A table holds TABLE_PAGE rows at a time; markdown (a document)
+    holds them all."""
     fmt = resolve_format(fmt, as_json)
-    out = sys.stdout
+    out = _Blocks(sys.stdout)
+    try:
+        _emit(records, columns, fmt, title, footer, csv_keys, out)
+    finally:
+        out.flush()
+
+
+class _Blocks:
+    """Text written to `out` in blocks of about 64 KiB: one write (a system call when Python runs
+    unbuffered, PYTHONUNBUFFERED) a block, not one a row."""
+
+    def __init__(self, out) -> None:
+        self.out, self.parts, self.size = out, [], 0
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= 65536:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            text, self.parts, self.size = "".join(self.parts), [], 0
+            self.out.write(text)
+
+
+def _emit(records, columns, fmt, title, footer, csv_keys, out) -> None:
     if fmt is Format.jsonl:
         for rec in records:
             out.write(_json(machine_value(rec)) + "\n")
         return
-    records = list(records)
     if fmt is Format.json:
-        out.write(_json([machine_value(r) for r in records], indent=2) + "\n")
+        _json_array(records, out)
+        return
+    if fmt is Format.csv:
+        _csv(records, out, csv_keys)
         return
     if columns is None:
+        records = list(records)
         keys: list[str] = []
         for rec in records:
             keys.extend(k for k in rec if k not in keys)
         columns = [Col(k) for k in keys]
-    if fmt is Format.csv:
-        # CSV carries every field, like JSON; nested dicts (custom fields) become key.sub columns
-        import csv
-
-        flat = [_flatten(rec) for rec in records]
-        keys = []
-        for rec in flat:
-            keys.extend(k for k in rec if k not in keys)
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(keys)
-        for rec in flat:
-            writer.writerow([_csv_cell(text_value(rec.get(k), False)) for k in keys])
-        return
     if fmt is Format.plain:
+        keys = [c.key for c in columns]
+        text, cell = text_value, _plain_cell
         for rec in records:
-            out.write("\t".join(_plain_cell(text_value(rec.get(c.key), False), LIST_CELL_MAX) for c in columns)
-                      + "\n")
+            out.write("\t".join(["" if v is None else cell(v if type(v) is str else text(v, False), LIST_CELL_MAX)
+                                  for v in map(rec.get, keys)]) + "\n")
         return
     if fmt is Format.markdown:
         if title:
@@ -239,7 +282,76 @@ def emit(records: Iterable[dict], columns: list[Col] | None = None, fmt: Format 
         if footer:
             out.write(f"\n{_md_cell(footer)}\n")
         return
+    out.flush()  # the table goes through rich's console, straight to stdout
     _rich_table(records, columns, title, footer)
+
+
+def _json_array(records: Iterable[dict], out) -> None:
+    """The text of _json(list, indent=2), written a record at a time."""
+    n = 0
+    for rec in records:
+        item = "  " + _indented(machine_value(rec), 1)  # the element as the array holds it
+        out.write(("[\n" if n == 0 else ",\n") + _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", item))
+        n += 1
+    out.write("\n]\n" if n else "[]\n")
+
+
+def _indented(obj: Any, level: int) -> str:
+    """json.dumps(obj, indent=2, ensure_ascii=False) nested `level` deep, scalars through the C encoder:
+    json's own indenting encoder is pure Python whose closures are reference cycles, garbage that a
+    process running with the collector off (app.py) would keep for every record."""
+    if isinstance(obj, dict) and obj and all(isinstance(k, str) for k in obj):
+        pad = "\n" + "  " * (level + 1)
+        return ("{" + ",".join(pad + json.dumps(k, ensure_ascii=False) + ": " + _indented(v, level + 1)
+                               for k, v in obj.items()) + "\n" + "  " * level + "}")
+    if isinstance(obj, list) and obj:
+        pad = "\n" + "  " * (level + 1)
+        return "[" + ",".join(pad + _indented(v, level + 1) for v in obj) + "\n" + "  " * level + "]"
+    if isinstance(obj, (dict, list)) and obj:  # keys that are not text: json's own encoder
+        return json.dumps(obj, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * level)
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _csv(records: Iterable[dict], out, csv_keys: Callable[[dict], list[str]] | None) -> None:
+    # CSV carries every field, like JSON; nested dicts (custom fields) become key.sub columns
+    import csv
+
+    writer = csv.writer(out, lineterminator="\n")
+    if csv_keys is None:  # the header is the union of all records' keys: hold them
+        flat = [_flatten(rec) for rec in records]
+        keys: list[str] = []
+        for rec in flat:
+            keys.extend(k for k in rec if k not in keys)
+        rows: Iterable[dict] = flat
+    else:
+        it = iter(records)
+        first = next(it, None)
+        if first is None:
+            writer.writerow([])
+            return
+        head = _flatten(first)
+        keys = csv_keys(head)
+        nested = [k for k, v in first.items() if isinstance(v, dict)]
+        # a record whose nested dicts (custom fields) are empty is its own flat form
+        rows = _chain_first(head, (_flatten(rec) if any(rec.get(k) for k in nested) else rec for rec in it))
+    writer.writerow(keys)
+    text, cell, lead = text_value, _csv_cell, _FORMULA_LEAD
+    for rec in rows:
+        values = ["" if v is None else v if type(v) is str else text(v, False) for v in map(rec.get, keys)]
+        writer.writerow([v if not v or v[0] not in lead else cell(v) for v in values])
+
+
+def _chain_first(first, rest):
+    yield first
+    yield from rest
+
+
+def shown_fields(fmt: Format | str | None, as_json: bool, columns: list[Col]) -> list[str] | None:
+    """The fields a streamed listing reads for this format: the columns shown (table, plain, markdown),
+    or None for every field (json, jsonl and csv carry the whole record)."""
+    if resolve_format(fmt, as_json) in (Format.json, Format.jsonl, Format.csv):
+        return None
+    return [c.key for c in columns]
 
 
 def emit_groups(groups: list[tuple[str, list[str]]]) -> None:
@@ -316,24 +428,39 @@ def fit_columns(columns: list[Col], cells: list[list[str]], width: int) -> list[
     return [(i, widths[i]) for i in shown]
 
 
-def _rich_table(records: list[dict], columns: list[Col], title: str | None, footer: str | None) -> None:
+def _rich_table(records: Iterable[dict], columns: list[Col], title: str | None, footer: str | None) -> None:
+    """A table fitted to the terminal. Rows come in pages of TABLE_PAGE: the first page's fit (which
+    columns, how wide) holds for the rest, printed without a header, so memory stays flat."""
+    from itertools import islice
+
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
     con = console()
     width = con.width
-    cells = [[_plain_cell(text_value(rec.get(c.key), True), width) for c in columns] for rec in records]
-    layout = fit_columns(columns, cells, width)
-    table = Table(title=Text(safe(title, keep="")) if title else None, box=box.SIMPLE_HEAD if color_allowed()
-                  else box.ASCII2, show_edge=False, header_style="bold" if color_allowed() else None)
-    for i, w in layout:
-        c = columns[i]
-        table.add_column(Text(safe(c.title, keep="")), justify=c.justify, width=w, no_wrap=True,
-                         overflow="ellipsis")
-    for row in cells:
-        table.add_row(*[Text(row[i]) for i, _w in layout])
-    con.print(table)
+    keys = [c.key for c in columns]
+    it = iter(records)
+    layout = None
+    while True:
+        page = [[_plain_cell(text_value(rec.get(k), True), width) for k in keys] for rec in islice(it, TABLE_PAGE)]
+        if layout is not None and not page:
+            break
+        first = layout is None
+        if first:
+            layout = fit_columns(columns, page, width)
+        table = Table(title=Text(safe(title, keep="")) if title and first else None,
+                      box=box.SIMPLE_HEAD if color_allowed() else box.ASCII2, show_edge=False,
+                      header_style="bold" if color_allowed() else None, show_header=first)
+        for i, w in layout:
+            c = columns[i]
+            table.add_column(Text(safe(c.title, keep="")), justify=c.justify, width=w, no_wrap=True,
+                             overflow="ellipsis")
+        for row in page:
+            table.add_row(*[Text(row[i]) for i, _w in layout])
+        con.print(table)
+        if len(page) < TABLE_PAGE:
+            break
     if footer:
         con.print(Text(safe(footer)), soft_wrap=False)  # wrapped between words to the terminal's width
 

@@ -16,12 +16,27 @@ FORMATS = ("csv", "json", "jsonl")
 
 
 def _custom_keys(adapter, session, filters) -> list[str]:
+    """The custom.KEY columns: the declared fields, then any other key a record holds (one pass over the
+    custom column alone when the adapter's export is a select)."""
     from crm_cli.services import customfields
 
     keys = dict.fromkeys(sorted(customfields.definitions(session, adapter.entity)))
-    for rec in adapter.export_rows(session, filters):
-        for k in rec.get("custom") or {}:
-            keys.setdefault(k, None)
+    query = getattr(adapter, "export_query", None)
+    if query is None:
+        for rec in adapter.export_rows(session, filters):
+            for k in rec.get("custom") or {}:
+                keys.setdefault(k, None)
+        return list(keys)
+    from sqlalchemy import Text, cast, func
+
+    from crm_cli.services.listing import stream_chunks
+
+    text = cast(adapter.model.__table__.c.custom, Text)
+    q = query(session, filters).with_only_columns(text, maintain_column_froms=True).where(func.length(text) > 2)
+    for chunk in stream_chunks(session, q, 10000):
+        for (value,) in chunk:
+            for k in (json.loads(value) if value else None) or {}:
+                keys.setdefault(k, None)
     return list(keys)
 
 

@@ -297,7 +297,9 @@ class LeadAdapter(Adapter):
     def describe(self, key: str) -> str:
         return {"name_company_key": "name and company", "office_phone_key": "phone"}.get(key) or super().describe(key)
 
-    def export_rows(self, session, filters: dict) -> Iterator[dict]:
+    def export_query(self, session, filters: dict):
+        """The export as a Core select of the columns it writes, by id."""
+        from crm_cli.models import User
         from crm_cli.services import identity, leads
 
         self.check_filters(filters, ("owner", "status", "source", "campaign", "region", "industry", "batch",
@@ -305,9 +307,17 @@ class LeadAdapter(Adapter):
         filters = dict(filters)
         if "owner" in filters:
             filters["owner_id"] = identity.owner_filter(session, filters.pop("owner"))
-        q = leads.order(leads.query(session, **filters), "id")
-        for lead, handle in session.execute(q.execution_options(yield_per=2000)):
-            rec = {c: getattr(lead, c, None) for c in EXPORT if c != "owner"}
-            rec["owner"] = handle
-            rec["custom"] = dict(lead.custom or {})
-            yield rec
+        table = Lead.__table__.c
+        cols = [table[c] for c in EXPORT if c in table] + [User.handle.label("owner"), table.custom]
+        return leads.order(leads.query(session, **filters), "id").with_only_columns(*cols,
+                                                                                    maintain_column_froms=True)
+
+    def export_rows(self, session, filters: dict) -> Iterator[dict]:
+        from crm_cli.services.listing import stream_chunks
+
+        for chunk in stream_chunks(session, self.export_query(session, filters)):
+            for r in chunk:
+                rec = {c: getattr(r, c, None) for c in EXPORT if c != "owner"}
+                rec["owner"] = r.owner
+                rec["custom"] = dict(r.custom or {})
+                yield rec

@@ -188,41 +188,48 @@ class CustomerAdapter(Adapter):
             raise RowError(f"no user '{owner}'", "owner")
         return hit
 
-    def export_rows(self, session, filters: dict) -> Iterator[dict]:
-        from crm_cli.core.money import Money
+    def export_query(self, session, filters: dict):
+        """The export as a Core select of the columns it writes, by id."""
+        from sqlalchemy.orm import aliased
+
         from crm_cli.models import User
 
-        q = select(Customer, User.handle).outerjoin(User, User.id == Customer.owner_id) \
-            .where(Customer.deleted_at.is_(None)).order_by(Customer.id)
         self.check_filters(filters, ("owner", "status", "tier", "industry", "region", "tag", "search", "where"))
-        ids = None
+        parent = aliased(Customer)
+        table = Customer.__table__.c
+        cols = [table[k] for k in self.export_columns if k in table] + [
+            table.credit_limit, table.currency, table.custom, parent.name.label("parent"), User.handle.label("owner")]
+        q = select(*cols).outerjoin(User, User.id == Customer.owner_id) \
+            .outerjoin(parent, parent.id == Customer.parent_id) \
+            .where(Customer.deleted_at.is_(None)).order_by(Customer.id)
         if filters:
             from crm_cli.services import customers, identity
 
             f = dict(filters)
             f["owner_id"] = identity.owner_filter(session, f.pop("owner", None))
-            ids = [r["id"] for r in customers.list_customers(session, sort="id", **f)]
-        if ids is not None:
-            q = q.where(Customer.id.in_(ids))
-        from sqlalchemy.orm import aliased
+            q = q.where(Customer.id.in_(customers.query(session, **f).with_only_columns(Customer.id)))
+        return q
 
+    def export_rows(self, session, filters: dict) -> Iterator[dict]:
+        from crm_cli.core.money import Money
         from crm_cli.models import CustomerTag
+        from crm_cli.services.listing import stream_chunks
 
-        tags: dict[int, list[str]] = {}
-        for cid, tag in session.execute(select(CustomerTag.customer_id, CustomerTag.tag)
-                                        .order_by(CustomerTag.customer_id, CustomerTag.tag)):
-            tags.setdefault(cid, []).append(tag)
-        parent = aliased(Customer)
-        q = q.add_columns(parent.name).outerjoin(parent, parent.id == Customer.parent_id)
-        for c, handle, parent_name in session.execute(q.execution_options(yield_per=2000)):
-            rec = {k: getattr(c, k) for k in self.export_columns if k not in ("owner", "credit_limit", "parent",
-                                                                              "tags")}
-            rec["parent"] = parent_name
-            rec["owner"] = handle
-            rec["tags"] = ";".join(tags.get(c.id, [])) or None
-            rec["credit_limit"] = Money(c.credit_limit, c.currency).plain() if c.credit_limit is not None else None
-            rec["custom"] = dict(c.custom or {})
-            yield rec
+        plain = [k for k in self.export_columns if k not in ("owner", "credit_limit", "parent", "tags")]
+        for chunk in stream_chunks(session, self.export_query(session, filters)):
+            tags: dict[int, list[str]] = {}
+            for cid, tag in session.execute(select(CustomerTag.customer_id, CustomerTag.tag)
+                                            .where(CustomerTag.customer_id.in_([r.id for r in chunk]))
+                                            .order_by(CustomerTag.customer_id, CustomerTag.tag)):
+                tags.setdefault(cid, []).append(tag)
+            for c in chunk:
+                rec = {k: getattr(c, k) for k in plain}
+                rec["parent"] = c.parent
+                rec["owner"] = c.owner
+                rec["tags"] = ";".join(tags.get(c.id, [])) or None
+                rec["credit_limit"] = Money(c.credit_limit, c.currency).plain() if c.credit_limit is not None else None
+                rec["custom"] = dict(c.custom or {})
+                yield rec
 
 
 class ContactAdapter(Adapter):
@@ -318,24 +325,35 @@ class ContactAdapter(Adapter):
             contacts.set_reports_to(self.session, c, self.session.get(Contact, found[0][0]))
         self.session.flush()
 
-    def export_rows(self, session, filters: dict) -> Iterator[dict]:
+    def export_query(self, session, filters: dict):
+        """The export as a Core select of the columns it writes, by id."""
         from sqlalchemy.orm import aliased
 
+        self.check_filters(filters, ("customer", "search", "where"))
         boss = aliased(Contact)
-        q = select(Contact, Customer.name, boss.name).join(Customer, Customer.id == Contact.customer_id) \
+        table = Contact.__table__.c
+        cols = [table[k] for k in self.export_columns if k in table] + [
+            table.custom, Customer.name.label("customer"), boss.name.label("reports_to")]
+        q = select(*cols).join(Customer, Customer.id == Contact.customer_id) \
             .outerjoin(boss, boss.id == Contact.reports_to_id) \
             .where(Contact.deleted_at.is_(None)).order_by(Contact.id)
-        self.check_filters(filters, ("customer", "search", "where"))
         if filters:
             from crm_cli.services import contacts, resolve
 
             cid = resolve.get(session, Customer, filters["customer"]).id if filters.get("customer") else None
-            ids = [r["id"] for r in contacts.list_contacts(session, cid, filters.get("search"), None,
-                                                           filters.get("where"))]
-            q = q.where(Contact.id.in_(ids))
-        for c, cname, boss_name in session.execute(q.execution_options(yield_per=2000)):
-            rec = {k: getattr(c, k) for k in self.export_columns if k not in ("customer", "reports_to")}
-            rec["customer"] = cname
-            rec["reports_to"] = boss_name
-            rec["custom"] = dict(c.custom or {})
-            yield rec
+            chosen = contacts.query(session, customer_id=cid, search=filters.get("search"),
+                                    where=filters.get("where")).with_only_columns(Contact.id)
+            q = q.where(Contact.id.in_(chosen))
+        return q
+
+    def export_rows(self, session, filters: dict) -> Iterator[dict]:
+        from crm_cli.services.listing import stream_chunks
+
+        plain = [k for k in self.export_columns if k not in ("customer", "reports_to")]
+        for chunk in stream_chunks(session, self.export_query(session, filters)):
+            for c in chunk:
+                rec = {k: getattr(c, k) for k in plain}
+                rec["customer"] = c.customer
+                rec["reports_to"] = c.reports_to
+                rec["custom"] = dict(c.custom or {})
+                yield rec

@@ -672,10 +672,22 @@ def filter_ids(session, *, customer=None, opp=None) -> tuple[int | None, int | N
 
 
 def list_activities(session, *, now: datetime, limit: int | None = None, **filters) -> list[dict]:
+    return list(stream_activities(session, now=now, limit=limit, **filters)[0])
+
+
+def stream_activities(session, *, now: datetime, fields=None, limit: int | None = None, **filters):
+    """(records, csv_keys): the listing streamed (Core rows of the columns `fields` need, in chunks)."""
+    from crm_cli.services.listing import csv_keys_with_custom, stream_records
+
     q = query(now=now, **filters)
     if limit is not None:
         q = q.limit(limit)
-    return [record(a, handle, cname, now) for a, handle, cname in session.execute(q).all()]
+    when = ("due_at", "all_day", "timezone")
+    derived = {"due": (when, local_due), "late": (when + ("status",), lambda r: late_text(r, now)),
+               "overdue": (when + ("status",), lambda r: is_overdue(r, now))}
+    rows = stream_records(session, q, Activity, extra={"owner": User.handle, "customer": Customer.name},
+                          record=lambda r: record(r, r.owner, r.customer, now), fields=fields, derived=derived)
+    return rows, csv_keys_with_custom(session, q, Activity.custom, limit is not None)
 
 
 def record(a: Activity, owner: str | None, customer: str | None, now: datetime) -> dict:

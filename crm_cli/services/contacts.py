@@ -124,6 +124,25 @@ def show_record(session, c: Contact) -> dict:
 
 
 def list_contacts(session, customer_id=None, search=None, role=None, where=None, limit=None, offset=0):
+    return list(stream_contacts(session, customer_id=customer_id, search=search, role=role, where=where,
+                                limit=limit, offset=offset)[0])
+
+
+def stream_contacts(session, *, fields=None, limit=None, offset=0, **filters):
+    """(records, csv_keys): the listing streamed (Core rows of the columns `fields` need, in chunks)."""
+    from crm_cli.services.listing import csv_keys_with_custom, stream_records
+
+    page = None if limit is None else limit + (offset or 0)  # the rows needed: the index may not pay
+    q = query(session, page=page, **filters).order_by(Customer.name, Contact.name, Contact.id).offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    rows = stream_records(session, q, Contact, extra={"customer": Customer.name}, fields=fields,
+                          record=lambda r: record(r, r.customer))
+    return rows, csv_keys_with_custom(session, q, Contact.custom, bool(limit is not None or offset))
+
+
+def query(session, *, customer_id=None, search=None, role=None, where=None, page=None):
+    """The contacts the list filters select (not in the trash), with their customer's name."""
     from crm_cli.services import customfields
 
     q = select(Contact, Customer.name).join(Customer, Customer.id == Contact.customer_id) \
@@ -141,16 +160,13 @@ def list_contacts(session, customer_id=None, search=None, role=None, where=None,
         if pk:
             conds.append(Contact.phone_key.like(like_pattern(pk), escape="\\"))
         hit = indexed(session, "contact", Contact.id, search.strip(), pk,
-                      page=None if limit is None else limit + (offset or 0))
+                      page=page)
         if hit is not None:
             q = q.where(hit)
         q = q.where(or_(*conds))
     for clause in customfields.where_clauses(session, Contact, where):
         q = q.where(clause)
-    q = q.order_by(Customer.name, Contact.name, Contact.id).offset(offset)
-    if limit is not None:
-        q = q.limit(limit)
-    return [record(c, cname) for c, cname in session.execute(q).all()]
+    return q
 
 
 def customer_section(session, customer):

@@ -224,8 +224,37 @@ def remove_tag(session, c: Customer, tag: str) -> bool:
     return True
 
 
-def list_customers(session, *, owner_id=None, status=None, tier=None, industry=None, region=None, tag=None,
-                   search=None, where=None, sort="name", limit=None, offset=0):
+def list_customers(session, *, sort="name", limit=None, offset=0, **filters) -> list[dict]:
+    return list(stream_customers(session, sort=sort, limit=limit, offset=offset, **filters)[0])
+
+
+def stream_customers(session, *, fields=None, sort="name", limit=None, offset=0, **filters):
+    """(records, csv_keys): the listing streamed (Core rows of the columns `fields` need, in chunks;
+    the tags of each chunk in one query)."""
+    from crm_cli.services.listing import csv_keys_with_custom, sort_and_page, stream_records
+
+    page = None if limit is None else limit + (offset or 0)  # the rows needed: the index may not pay
+    q = sort_and_page(query(session, page=page, **filters), SORTS, sort, Customer.id, limit, offset)
+    tags: dict[int, list[str]] = {}
+
+    def chunk_tags(rows) -> None:
+        tags.clear()
+        ids = [r.id for r in rows]
+        for cid, t in session.execute(select(CustomerTag.customer_id, CustomerTag.tag)
+                                      .where(CustomerTag.customer_id.in_(ids)).order_by(CustomerTag.tag)):
+            tags.setdefault(cid, []).append(t)
+
+    with_tags = fields is None or "tags" in fields
+    rows = stream_records(session, q, Customer, extra={"owner": User.handle}, fields=fields,
+                          record=lambda r: record(r, r.owner, tags.get(r.id, [])),
+                          derived={"tags": (("id",), lambda r: tags.get(r.id, []))},
+                          prepare=chunk_tags if with_tags else None)
+    return rows, csv_keys_with_custom(session, q, Customer.custom, bool(limit is not None or offset))
+
+
+def query(session, *, owner_id=None, status=None, tier=None, industry=None, region=None, tag=None,
+          search=None, where=None, page=None):
+    """The customers the list filters select (not in the trash), with their owner's handle."""
     from crm_cli.services import customfields
 
     q = select(Customer, User.handle).outerjoin(User, User.id == Customer.owner_id) \
@@ -260,22 +289,13 @@ def list_customers(session, *, owner_id=None, status=None, tier=None, industry=N
         if nk:
             conds.append(Customer.name_key.like(like_pattern(nk), escape="\\"))
         hit = indexed(session, "customer", Customer.id, s, pk, nk,
-                      page=None if limit is None else limit + (offset or 0))
+                      page=page)
         if hit is not None:
             q = q.where(hit)
         q = q.where(or_(*conds))
     for clause in customfields.where_clauses(session, Customer, where):
         q = q.where(clause)
-    from crm_cli.services.listing import sort_and_page
-
-    rows = session.execute(sort_and_page(q, SORTS, sort, Customer.id, limit, offset)).all()
-    ids = [c.id for c, _ in rows]
-    tags: dict[int, list[str]] = {}
-    if ids:
-        for cid, t in session.execute(select(CustomerTag.customer_id, CustomerTag.tag)
-                                      .where(CustomerTag.customer_id.in_(ids)).order_by(CustomerTag.tag)):
-            tags.setdefault(cid, []).append(t)
-    return [record(c, handle, tags.get(c.id, [])) for c, handle in rows]
+    return q
 
 
 def record(c: Customer, owner: str | None, tags: list[str]) -> dict:

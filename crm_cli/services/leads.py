@@ -447,11 +447,18 @@ def order(q, sort: str):
 
 
 def list_leads(session, *, sort="-id", limit=None, offset=0, **filters) -> list[dict]:
-    from crm_cli.services.listing import sort_and_page
+    return list(stream_leads(session, sort=sort, limit=limit, offset=offset, **filters)[0])
+
+
+def stream_leads(session, *, fields=None, sort="-id", limit=None, offset=0, **filters):
+    """(records, csv_keys): the listing streamed (Core rows of the columns `fields` need, in chunks)."""
+    from crm_cli.services.listing import csv_keys_with_custom, sort_and_page, stream_records
 
     page = None if limit is None else limit + (offset or 0)
     q = sort_and_page(query(session, page=page, **filters), SORTS, sort, Lead.id, limit, offset)
-    return [record(lead, handle) for lead, handle in session.execute(q).all()]
+    rows = stream_records(session, q, Lead, extra={"owner": User.handle}, record=lambda r: record(r, r.owner),
+                          fields=fields)
+    return rows, csv_keys_with_custom(session, q, Lead.custom, bool(limit is not None or offset))
 
 
 def record(lead: Lead, owner: str | None) -> dict:

@@ -100,3 +100,78 @@ def indexed(session, entity: str, id_col, *parts: str | None, page: int | None =
         if search.count_candidates(session, entity, terms, cap) >= cap:
             return None
     return id_col.in_(search.candidates(session, entity, terms))
+
+# ---- streamed listings ------------------------------------------------------------------------------
+# A big listing is a Core select of the columns its output needs, read in chunks (a server-side cursor
+# on PostgreSQL) and formatted as it comes (core/output.emit), so memory stays flat whatever the count.
+
+STREAM_CHUNK = 2000
+
+
+def stream_chunks(session, q, size: int = STREAM_CHUNK):
+    """The rows of select `q` in lists of at most `size`, read as they are needed."""
+    result = session.execute(q, execution_options={"stream_results": True, "yield_per": size})
+    yield from result.partitions(size)
+
+
+def listing_columns(model, fields, extra: dict, derived: dict) -> list:
+    """The columns a listing selects: all of `model`'s and `extra`'s (fields None: the whole record), or
+    only those the `fields` shown need (`derived`: field -> the column names it is made from)."""
+    table = model.__table__.c
+    if fields is None:
+        return list(table) + [col.label(name) for name, col in extra.items()]
+    names: dict[str, None] = {}
+    for f in fields:
+        names.update(dict.fromkeys(derived[f][0] if f in derived else (f,)))
+    return [table[n] for n in names if n in table] + [extra[n].label(n) for n in names if n in extra]
+
+
+def stream_records(session, q, model, *, extra: dict, record, fields=None, derived: dict | None = None,
+                   prepare=None):
+    """Records of the listing select `q` (its filters, joins, order and paging; its ORM columns are
+    replaced): `record(row)` for each row when `fields` is None (JSON, CSV: the whole contract), else dicts
+    of the `fields` shown only, each a column of `model` or `extra` (label -> column) or made by
+    `derived[field] = (column names, fn(row))`. `prepare(rows)` sees each chunk first (to look up what
+    its rows link to in one query: a customer's tags)."""
+    derived = derived or {}
+    cols = listing_columns(model, fields, extra, derived)
+    q = q.with_only_columns(*cols, maintain_column_froms=True)
+    if fields is not None:
+        makers = [(f, derived[f][1]) if f in derived else (f, None) for f in fields]
+
+        def record(row):  # noqa: F811 - the slim record of the shown fields
+            return {f: fn(row) if fn else getattr(row, f) for f, fn in makers}
+
+    for chunk in stream_chunks(session, q):
+        if prepare is not None:
+            prepare(chunk)
+        for row in chunk:
+            yield record(row)
+
+
+def csv_keys_with_custom(session, q, custom_col, paged: bool):
+    """For core/output.emit(csv_keys=...) on a streamed listing whose records hold a `custom` dict: the
+    header is the first record's keys, then each custom.KEY column first met in a later record (what
+    holding every record would give), found by one pass over the custom column alone."""
+    def keys(first: dict) -> list[str]:
+        import json
+
+        from sqlalchemy import Text, cast, func
+
+        head = list(first)
+        seen = set(head)
+        text = cast(custom_col, Text)
+        cq = q.with_only_columns(text, maintain_column_froms=True)
+        if not paged:  # only rows with custom values (paged: the same page, filtered here)
+            cq = cq.where(func.length(text) > 2)
+        for chunk in stream_chunks(session, cq, 10000):
+            for (value,) in chunk:
+                if value and value != "{}":
+                    for k in json.loads(value) or {}:
+                        name = f"custom.{k}"
+                        if name not in seen:
+                            seen.add(name)
+                            head.append(name)
+        return head
+
+    return keys

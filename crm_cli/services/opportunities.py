@@ -441,9 +441,30 @@ def _add_months(d: date, n: int) -> date:
     return date(d.year + y, m + 1, 1)
 
 
-def list_opps(session, *, owner_id=None, stage=None, pipeline=None, status=None, closing=None, customer=None,
-              min_amount=None, stale=None, source=None, search=None, where=None, sort="id", limit=None, offset=0,
-              competitor_id=None):
+def list_opps(session, *, sort="id", limit=None, offset=0, **filters) -> list[dict]:
+    return list(stream_opps(session, sort=sort, limit=limit, offset=offset, **filters)[0])
+
+
+def stream_opps(session, *, fields=None, sort="id", limit=None, offset=0, **filters):
+    """(records, csv_keys): the listing streamed (Core rows of the columns `fields` need, in chunks)."""
+    from crm_cli.core.money import Money
+    from crm_cli.services.listing import csv_keys_with_custom, sort_and_page, stream_records
+
+    q = sort_and_page(query(session, **filters), SORTS, sort, Opportunity.id, limit, offset)
+    derived = {"amount": (("amount", "currency"),
+                          lambda r: Money(r.amount, r.currency) if r.amount is not None else None),
+               "frozen": (("status",), lambda r: r.status == "frozen")}
+    rows = stream_records(session, q, Opportunity, fields=fields, derived=derived,
+                          extra={"customer": Customer.name, "stage": Stage.name, "owner": User.handle,
+                                 "pipeline": Pipeline.name},
+                          record=lambda r: record(r, r.customer, r.stage, r.owner, r.pipeline))
+    return rows, csv_keys_with_custom(session, q, Opportunity.custom, bool(limit is not None or offset))
+
+
+def query(session, *, owner_id=None, stage=None, pipeline=None, status=None, closing=None, customer=None,
+          min_amount=None, stale=None, source=None, search=None, where=None, competitor_id=None):
+    """The opportunities the list filters select (not in the trash), with their customer, stage, owner and
+    pipeline names."""
     from crm_cli.services import customfields
 
     q = (select(Opportunity, Customer.name, Stage.name, User.handle, Pipeline.name)
@@ -496,10 +517,7 @@ def list_opps(session, *, owner_id=None, stage=None, pipeline=None, status=None,
         q = q.where(or_(contains(session, Opportunity.title, text), contains(session, Customer.name, text)))
     for clause in customfields.where_clauses(session, Opportunity, where):
         q = q.where(clause)
-    from crm_cli.services.listing import sort_and_page
-
-    q = sort_and_page(q, SORTS, sort, Opportunity.id, limit, offset)
-    return [record(o, cust, st, own, pipe) for o, cust, st, own, pipe in session.execute(q).all()]
+    return q
 
 
 def _activity_clause(cutoff):

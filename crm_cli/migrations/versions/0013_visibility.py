@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from crm_cli.migrations import rls
 
 revision = "0013_visibility"
-down_revision = "0009_documents"
+down_revision = "0012_search"
 branch_labels = None
 depends_on = None
 
