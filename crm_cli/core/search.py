@@ -228,6 +228,16 @@ def reindex(conn, entity: str, ids: list[int] | None = None, above: int | None =
         last = rows[-1]["id"]
 
 
+def rebuild(conn) -> int:
+    """Empty every index table and index every record again (after a bulk load of the tables: `crm db
+    load`, `crm db copy`, a restore from a dump directory); the records indexed."""
+    n = 0
+    for entity in INDEXES:
+        conn.exec_driver_sql(f"DELETE FROM {index_table(entity)}")
+        n += reindex(conn, entity, fresh=True)
+    return n
+
+
 def max_id(conn, entity: str) -> int:
     return conn.exec_driver_sql(f"SELECT max(id) FROM {INDEXES[entity].table}").scalar() or 0
 

@@ -29,7 +29,7 @@ import os
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from crm_cli.core import db
+from crm_cli.core import db, search
 from crm_cli.core.errors import Conflict, UsageError
 from crm_cli.core.faults import kill_point
 
@@ -315,6 +315,7 @@ def load(directory: str, replace: bool = False, url: str | None = None) -> dict:
                 raise UsageError(f"{table.name}.jsonl has {counts[table.name]} rows, the manifest says {want}; "
                                  "nothing was changed")
             kill_point("load.table")
+        search.rebuild(conn)  # the substring index is derived data: not dumped, made again
         _reset_sequences(conn, tables)
     kill_point("load.committed")
     return counts
@@ -349,6 +350,7 @@ def copy(to_url: str, replace: bool = False) -> dict:
         for table in tables:
             names = [c.name for c in table.columns]
             counts[table.name] = _insert(tconn, table, (dict(zip(names, row)) for row in _rows(sconn, table)))
+        search.rebuild(tconn)  # the substring index is derived data: not copied, made again
         _reset_sequences(tconn, tables)
         sconn.rollback()
     return counts
