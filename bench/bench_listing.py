@@ -176,7 +176,8 @@ def main() -> None:
                 CRM_CONFIG=str(d / "none.toml"))
 
     def env(db: str) -> dict:
-        return {**base, "CRM_DB": str(d / db)}
+        user = {"activities.db": "u0001", "opps.db": "rep0"}.get(db, "u001")  # a user of that database
+        return {**base, "CRM_DB": str(d / db), "CRM_USER": user}
 
     floor = [sys.executable, "-c", "import typer, sqlmodel"]
     rows = []

@@ -163,7 +163,7 @@ def _sqlite(q) -> str:
 # sqlite_stat1 of 1,000,000 opportunities (bench/bench_opps.py's data after ANALYZE): with these the old
 # query (GROUP BY stage_id first) was planned on ix_opportunities_stage_id, reading the table row by row
 BIG_STATS = [("ix_opps_funnel", "1000000 1000000 1000000 250000 100000 33334 1 1"),
-             ("ix_opps_forecast", "1000000 1000000 250000 345 135 1 1"),
+             ("ix_opps_forecast", "1000000 1000000 250000 343 117 1 1"),
              ("ix_opportunities_stage_id", "1000000 166667"),
              ("ix_opportunities_customer_id", "1000000 1000"),
              ("ix_opportunities_status", "1000000 250000"), ("ix_opps_owner_status", "1000000 50000 12500")]

@@ -14,6 +14,7 @@ import re
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime
+from json.encoder import encode_basestring as _json_text  # C: json.dumps(text, ensure_ascii=False)
 from typing import Any, Callable, Iterable
 
 from crm_cli.core.errors import UsageError
@@ -302,11 +303,20 @@ def _indented(obj: Any, level: int) -> str:
     process running with the collector off (app.py) would keep for every record."""
     if isinstance(obj, dict) and obj and all(isinstance(k, str) for k in obj):
         pad = "\n" + "  " * (level + 1)
-        return ("{" + ",".join(pad + json.dumps(k, ensure_ascii=False) + ": " + _indented(v, level + 1)
+        return ("{" + ",".join(pad + _json_text(k) + ": " + _indented(v, level + 1)
                                for k, v in obj.items()) + "\n" + "  " * level + "}")
     if isinstance(obj, list) and obj:
         pad = "\n" + "  " * (level + 1)
         return "[" + ",".join(pad + _indented(v, level + 1) for v in obj) + "\n" + "  " * level + "]"
+    kind = type(obj)
+    if kind is str:
+        return _json_text(obj)
+    if obj is None:
+        return "null"
+    if kind is bool:
+        return "true" if obj else "false"
+    if kind is int:
+        return int.__repr__(obj)
     if isinstance(obj, (dict, list)) and obj:  # keys that are not text: json's own encoder
         return json.dumps(obj, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * level)
     return json.dumps(obj, ensure_ascii=False)

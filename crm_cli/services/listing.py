@@ -110,7 +110,7 @@ STREAM_CHUNK = 2000
 
 def stream_chunks(session, q, size: int = STREAM_CHUNK):
     """The rows of select `q` in lists of at most `size`, read as they are needed."""
-    result = session.execute(q, execution_options={"stream_results": True, "yield_per": size})
+    result = session.connection().execute(q, execution_options={"stream_results": True, "yield_per": size})
     yield from result.partitions(size)
 
 
