@@ -122,9 +122,13 @@ INVARIANTS = [
 ]
 
 
+_HAS_DB_CHECK: list = []
+
+
 def _has_db_check(env: dict) -> bool:
-    proc = crm(env, "db", "check", "--help")
-    return proc.returncode == 0
+    if not _HAS_DB_CHECK:
+        _HAS_DB_CHECK.append(crm(env, "db", "check", "--help").returncode == 0)
+    return _HAS_DB_CHECK[0]
 
 
 def check_db(env: dict) -> list[str]:

@@ -9,7 +9,7 @@ What must hold for every run:
   before and after: tests/crmcheck.py).
 
 Hypothesis runs derandomized (a fixed seed: the same examples on every run) with a budget of
-examples: FUZZ_EXAMPLES (default 300 on SQLite, 60 on PostgreSQL; --run-slow: 3,000). FUZZ_SEED=N
+examples: FUZZ_EXAMPLES (default 200 commands and 80 imports of each kind on SQLite, 40 and 25 on PostgreSQL; --run-slow: 3,000). FUZZ_SEED=N
 explores other examples. A failure prints the command line that broke, to paste after `crm`.
 """
 
@@ -226,7 +226,7 @@ def test_every_command_is_enumerated():
 
 def test_fuzz_commands(request, fuzz_world):
     cli, env, tmp = fuzz_world
-    n = _budget(request, 60 if "CRM_DATABASE_URL" in env else 300)
+    n = _budget(request, 40 if "CRM_DATABASE_URL" in env else 200)
     config_file = tmp / "config.toml"
     seen = {}
 
@@ -257,7 +257,7 @@ CELL = st.one_of(st.sampled_from(_SPECIAL + _REFS), _TEXT)
 @pytest.mark.parametrize("kind", ["bytes", "cells"])
 def test_fuzz_importer(request, fuzz_world, kind):
     cli, env, tmp = fuzz_world
-    n = _budget(request, 40 if "CRM_DATABASE_URL" in env else 150)
+    n = _budget(request, 25 if "CRM_DATABASE_URL" in env else 80)
     config_file = tmp / "config.toml"
     data = st.binary(max_size=3000) if kind == "bytes" else \
         st.lists(st.lists(CELL, min_size=0, max_size=9), min_size=1, max_size=30).map(_csv)
