@@ -27,7 +27,8 @@ def session_blocks() -> list[str]:
 
 def test_readme_blocks_are_found():
     blocks = session_blocks()
-    assert len(blocks) == 8  # tour, leads, import, opportunities, pipelines, activities, lead to cash, configuration
+    assert len(blocks) == 9  # tour, leads, import, opportunities, pipelines, activities, lead to cash, service,
+    # configuration
     assert blocks[0].lstrip().startswith("crm config set currency CNY")
     assert blocks[-1].lstrip().startswith("crm config set currency CNY")
 
@@ -65,3 +66,8 @@ def test_readme_runs_as_one_session(crm_env, tmp_path):
     users = subprocess.run(["crm", "user", "list", "--format", "csv"], env=env, capture_output=True, text=True)
     assert users.stdout.splitlines()[1].split(",")[1:5] == ["alice", "alice", "", "rep"]
     assert "newuser,newuser,,admin" in users.stdout  # you, recorded on your first command, are the admin
+    # the service tour: the ticket went through to closed, answered within its SLA
+    ticket = json.loads(subprocess.run(["crm", "ticket", "show", "1", "--format", "json"], env=env,
+                                       capture_output=True, text=True, cwd=tmp_path).stdout)
+    assert (ticket["status"], ticket["satisfaction"], ticket["response_state"]) == ("closed", 5, "met")
+    assert [e["kind"] for e in ticket["timeline"]].count("note") == 1

@@ -113,7 +113,7 @@ def test_markdown_and_json(cli, run):
     doc = json.loads(p.stdout)
     assert [g["owner"] for g in doc] == ["alice", "tester"]
     alice, tester = doc
-    assert set(alice) == {"owner", "summary", "overdue", "today", "upcoming", "birthdays", "dunning"}
+    assert set(alice) == {"owner", "summary", "overdue", "today", "upcoming", "birthdays", "dunning", "tickets"}
     assert alice["summary"] == {"overdue": 1, "birthdays": 1}
     assert alice["overdue"][0]["id"] == 1 and alice["overdue"][0]["late"] == "2 days 23 hours"
     assert alice["birthdays"] == [{"contact_id": 1, "name": "周总", "customer_id": 1, "customer": "华强电子",

@@ -187,3 +187,23 @@ def policy_delete(priority: PriorityOpt = None, tier: TierOpt = None, yes: YesOp
     with db.session_scope() as s:
         label = sla.delete_policy(s, priority, tier, lambda n: prompts.confirm(f"Delete the SLA policy {n}?", yes))
         info(f"deleted SLA policy {label}")
+
+
+@app.command("due")
+def due(start: Annotated[str, typer.Option("--from", help="When the clock starts (your time zone), e.g. "
+                                           "'2026-11-23 10:00'.", show_default=False)],
+        target: Annotated[str, typer.Option("--target", help="Business time: 30m, 4h, 1h30m.", show_default=False)],
+        calendar: Annotated[Optional[str], typer.Option("--calendar", help="Calendar (default: 24x7).",
+                                                        show_default=False)] = None,
+        paused: Annotated[Optional[str], typer.Option("--paused", help="Business time the clock was paused.",
+                                                      show_default=False)] = None,
+        fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
+    """When a target is due on a calendar: try a calendar out (docs/sla.md)."""
+    from crm_cli.core import db, dates
+    from crm_cli.core.output import emit_record
+    from crm_cli.services import sla
+
+    when = dates.parse_datetime(start, option="--from")
+    with db.session_scope() as s:
+        rec = sla.due_record(s, calendar, when, target, paused)
+    emit_record(rec, fmt, as_json)

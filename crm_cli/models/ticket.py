@@ -42,6 +42,10 @@ class TicketQueue(SQLModel, table=True):
 class Ticket(Record, table=True):
     __tablename__ = "tickets"
     __entity__ = "ticket"
+    # derived SLA figures: not in `crm history ticket ID` (the timeline has what changed them)
+    __history_skip__ = frozenset({"response_due", "resolution_due", "response_risk_at", "resolution_risk_at",
+                                  "next_due", "next_risk", "paused_since", "paused_s", "escalated_due",
+                                  "response_s", "resolution_s"})
     __table_args__ = (
         CheckConstraint("assignee_id IS NOT NULL OR queue IS NOT NULL", name="ck_tickets_responsible"),
         Index("ix_tickets_status_next_due", "status", "next_due"),

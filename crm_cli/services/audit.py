@@ -16,6 +16,12 @@ from crm_cli.models.system import History
 SKIP = {"updated_at", "created_at", "created_by", "name_key", "email_key", "phone_key"}
 
 
+def _skip(obj) -> set:
+    """SKIP, plus the columns a model derives from others (`__history_skip__`: cached figures)."""
+    extra = getattr(type(obj), "__history_skip__", None)
+    return SKIP | extra if extra else SKIP
+
+
 def _text(value) -> str | None:
     if value is None:
         return None
@@ -39,9 +45,10 @@ def _rows_for(session, now, user):
         if not entity:
             continue
         values = {}
+        skip = _skip(obj)
         for attr in inspect(obj).mapper.column_attrs:
             key = attr.key
-            if key in SKIP or key in ("id", "deleted_at"):
+            if key in skip or key in ("id", "deleted_at"):
                 continue
             v = getattr(obj, key)
             if v not in (None, "", {}, []):
@@ -53,9 +60,10 @@ def _rows_for(session, now, user):
         if not entity or not session.is_modified(obj, include_collections=False):
             continue
         state = inspect(obj)
+        skip = _skip(obj)
         for attr in state.mapper.column_attrs:
             key = attr.key
-            if key in SKIP:
+            if key in skip:
                 continue
             hist = state.attrs[key].history
             if not hist.has_changes():

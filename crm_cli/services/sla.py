@@ -190,9 +190,20 @@ def evaluate(cal: Calendar, created: datetime, target_s: int, paused_s: int, now
         return Target("breached", due, None, business_seconds(cal, due, met_at))
     if now > due:
         return Target("breached", due, None, business_seconds(cal, due, now))
-    left = business_seconds(cal, now, due)
+    left = business_seconds(cal, max(now, _utc(created, "created")), due)
     state = "at-risk" if left <= risk_threshold(target_s, at_risk_share) else "due"
     return Target(state, due, left, None)
+
+
+def describe(t: Target) -> str:
+    """A clock's state for people: 'met', 'due in 2h30m', 'at risk: 30m left', 'breached by 1h15m'."""
+    if t.state == "met":
+        return "met"
+    if t.state == "breached":
+        return f"breached by {format_seconds(t.over_s)}"
+    if t.state == "at-risk":
+        return f"at risk: {format_seconds(t.left_s)} left"
+    return f"due in {format_seconds(t.left_s)}"
 
 
 def risk_at(cal: Calendar, created: datetime, target_s: int, paused_s: int,
@@ -206,7 +217,8 @@ def at_risk_share(config=None) -> Fraction:
     """The at-risk share from the config key sla_at_risk (a percentage, default 25)."""
     if config is None:
         from crm_cli.core import config
-    return Fraction(int(config.get("sla_at_risk")), 100)
+    value = config.get("sla_at_risk")  # the config module, or a dict of settings
+    return Fraction(int(value if value is not None else 25), 100)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -662,10 +674,10 @@ def set_policy(session, priority: str, *, tier: str | None = None, response: str
     tier = check_tier(tier)
     response_s = parse_target(response, "--response") if response is not None else None
     resolution_s = parse_target(resolution, "--resolution") if resolution is not None else None
+    db.lock_keys(session, ["sla-policies"])  # before the calendar is looked up: delete_calendar takes it too
     calendar_id: int | None | bool = False  # False: not given
     if calendar is not None:
         calendar_id = None if str(calendar).strip().lower() == BUILT_IN else _find_calendar(session, calendar).id
-    db.lock_keys(session, ["sla-policies"])
     row = session.execute(select(SlaPolicy).where(SlaPolicy.priority == priority,
                                                   SlaPolicy.tier == (tier or ""))).scalar_one_or_none()
     created = row is None
@@ -723,3 +735,18 @@ def policy_records(session) -> list[dict]:
              "response": format_seconds(p.response_s), "resolution": format_seconds(p.resolution_s),
              "response_s": p.response_s, "resolution_s": p.resolution_s, "calendar": cal or BUILT_IN}
             for p, cal in rows]
+
+
+def due_record(session, calendar: str | None, start: datetime, target: str, paused: str | None = None) -> dict:
+    """`crm sla due`: when a clock of `target` business time started at `start` is due (and at risk) on a
+    calendar, `paused` business time added."""
+    cal = get_calendar(session, calendar)
+    target_s = parse_target(target, "--target")
+    paused_s = parse_target(paused, "--paused") if paused is not None else 0
+    share = at_risk_share()
+    due = add_business(cal, start, target_s + paused_s)
+    tz = _zone(cal.tz)
+    return {"calendar": cal.name, "tz": cal.tz, "start": start, "clock_starts": add_business(cal, start, 0),
+            "target": format_seconds(target_s), "target_s": target_s, "paused_s": paused_s,
+            "at_risk_from": risk_at(cal, start, target_s, paused_s, share), "due": due,
+            "due_calendar_time": due.astimezone(tz).isoformat(timespec="seconds")}
