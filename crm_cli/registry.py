@@ -90,7 +90,8 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("sla-calendar", "SLA calendars", "crm_cli.models.sla:SlaCalendar", trash=False),
     Entity("sla-policy", "SLA policies", "crm_cli.models.sla:SlaPolicy", trash=False),
     Entity("ticket", "tickets", "crm_cli.models.ticket:Ticket", command="ticket",
-           section="crm_cli.services.tickets:customer_section", remind="crm_cli.services.tickets:remind_items"),
+           section="crm_cli.services.tickets:customer_section", remind="crm_cli.services.tickets:remind_items",
+           visibility="assignee_id"),
     Entity("kb", "articles", "crm_cli.models.kb:KbArticle", command="kb"),
 )
 

@@ -58,12 +58,12 @@ def aggregate_query(pipeline_id: int, owner_id: int | None = None, period: str |
                 Opportunity.status != "frozen")
          .group_by(Opportunity.currency, Opportunity.stage_id))
     if trashed:
-        from sqlalchemy.orm import aliased
-
         from crm_cli.models import Customer
 
-        gone = aliased(Customer)
-        q = q.join(gone, gone.id == Opportunity.customer_id).where(gone.deleted_at.is_not(None))
+        # the table's own alias (not an ORM alias): who sees which opportunity is already in the outer
+        # query's criteria (services/visibility); the customers joined here are only the trashed ones
+        gone = Customer.__table__.alias("gone")
+        q = q.join(gone, gone.c.id == Opportunity.customer_id).where(gone.c.deleted_at.is_not(None))
     if owner_id is not None:
         q = q.where(Opportunity.owner_id == owner_id)
     clause = period_clause(period)

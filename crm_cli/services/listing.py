@@ -110,6 +110,9 @@ STREAM_CHUNK = 2000
 
 def stream_chunks(session, q, size: int = STREAM_CHUNK):
     """The rows of select `q` in lists of at most `size`, read as they are needed."""
+    from crm_cli.services.visibility import restrict
+
+    q = restrict(session, q)  # Core on the connection: the visibility rule is added here, not by the session
     result = session.connection().execute(q, execution_options={"stream_results": True, "yield_per": size})
     yield from result.partitions(size)
 

@@ -30,5 +30,16 @@ def starting_with(entity: str, prefix: str, limit: int = 20, url: str | None = N
         escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         q = q.where(func.lower(col).like(escaped + "%", escape="\\"))
     q = q.order_by(col).limit(limit)
-    with db.get_engine(url).connect() as conn:
-        return [row[0] for row in conn.execute(q)]
+    from sqlmodel import Session
+
+    from crm_cli.services.visibility import restrict
+
+    from crm_cli.core.errors import CrmError
+
+    try:
+        with Session(db.get_engine(url)) as session:  # as the acting user: only names they may see
+            for hook in db.session_hooks:
+                hook(session)
+            return [row[0] for row in session.connection().execute(restrict(session, q))]
+    except CrmError:  # an unknown acting user: nothing to offer (the command itself will say why)
+        return []

@@ -189,3 +189,28 @@ def exists_hidden(session, model, ident: int) -> bool:
     every = session.execute(select(func.count()).select_from(model).where(model.id == ident),
                             execution_options=ALL_ROWS).scalar()
     return bool(every) and not seen
+
+
+def restrict(session, q):
+    """The select `q` (Core: run on `session.connection()`, where the loader criteria do not apply)
+    with the rule of every private table in its FROM list (joins walked, subqueries and aliases not)."""
+    from sqlalchemy import Join, Table
+
+    v = viewer(session)
+    if v is None:
+        return q
+    tables: list = []
+
+    def walk(f) -> None:
+        if isinstance(f, Join):
+            walk(f.left)
+            walk(f.right)
+        elif isinstance(f, Table) and f not in tables:
+            tables.append(f)
+
+    for f in q.get_final_froms():
+        walk(f)
+    for e, model in _models():
+        if model.__table__ in tables:
+            q = q.where(rule(e, model, v))
+    return q

@@ -1,7 +1,7 @@
 """visibility by role: customer shares, users.db_role, row-level security on PostgreSQL
 
 Revision ID: 0013_visibility
-Revises: 0009_documents
+Revises: 0012_search
 """
 
 from alembic import op
@@ -22,7 +22,10 @@ DETAILS = (("contacts", "customer_id", "customers"), ("customer_tags", "customer
            ("opportunity_stage_history", "opportunity_id", "opportunities"),
            ("quote_lines", "quote_id", "quotes"), ("order_lines", "order_id", "orders"),
            ("order_deliveries", "order_id", "orders"), ("order_instalments", "order_id", "orders"),
-           ("order_payments", "order_id", "orders"))
+           ("order_payments", "order_id", "orders"), ("ticket_events", "ticket_id", "tickets"),
+           ("kb_links", "ticket_id", "tickets"))
+# record tables under a customer, with their owner column (a ticket's is its assignee)
+CHILDREN = rls.CHILDREN_0013 + (("tickets", "assignee_id"),)
 
 
 def upgrade() -> None:
@@ -40,16 +43,16 @@ def upgrade() -> None:
 
     # PostgreSQL only (each call is a no-op elsewhere): the policies of docs/visibility.md
     rls.install_functions(op)
-    rls.protect_customers(op, rls.CHILDREN_0013)
-    for table, _owner in rls.CHILDREN_0013:
-        rls.protect_owned(op, table, owner="owner_id", customer="customer_id")
+    rls.protect_customers(op, CHILDREN)
+    for table, owner in CHILDREN:
+        rls.protect_owned(op, table, owner=owner, customer="customer_id")
     rls.protect_owned(op, "leads", owner="owner_id")
     for table, column, parent in DETAILS:
         rls.protect_detail(op, table, column, parent)
 
 
 def downgrade() -> None:
-    for table in ["customers", "leads", *(t for t, _ in rls.CHILDREN_0013), *(t for t, _, _ in DETAILS)]:
+    for table in ["customers", "leads", *(t for t, _ in CHILDREN), *(t for t, _, _ in DETAILS)]:
         rls.unprotect(op, table)
     rls.drop_functions(op)
     op.drop_index(op.f('ix_users_db_role'), table_name='users')
