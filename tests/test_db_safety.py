@@ -22,6 +22,13 @@ from crm_cli.core import db
 NOW = "2026-11-23T09:00+08:00"
 
 
+@pytest.fixture(autouse=True)
+def _own_data_dir(tmp_path, monkeypatch):
+    """PostgreSQL backups (and the backup taken before a restore) go to crm's data directory: a
+    temporary one here, never the real one (set before crm_env copies the environment)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
 def _backend(crm_env) -> str:
     return "pg" if crm_env.get("CRM_DATABASE_URL") else "sqlite"
 
