@@ -65,11 +65,15 @@ def install_functions(op) -> None:
                        AND crm_mine(c.owner_id, who)) OR crm_shared(customer, who) $$""")
 
 
+# the SQL functions install_functions() creates (a restore drops them with crm's tables)
+FUNCTIONS = ("crm_customer_direct(integer, name)", "crm_shared(integer, name)", "crm_mine(integer, name)",
+             "crm_admin(name)", "crm_active(name)")
+
+
 def drop_functions(op) -> None:
     if not _pg(op):
         return
-    for sig in ("crm_customer_direct(integer, name)", "crm_shared(integer, name)", "crm_mine(integer, name)",
-                "crm_admin(name)", "crm_active(name)"):
+    for sig in FUNCTIONS:
         op.execute(f"DROP FUNCTION IF EXISTS {sig}")
 
 

@@ -386,13 +386,18 @@ def _restore_pg(src: Path, url: str) -> dict:
     from crm_cli import models
 
     models.load_all()
-    ours = set(SQLModel.metadata.tables) | {"alembic_version"}
+    from crm_cli.core import search
+
+    ours = set(SQLModel.metadata.tables) | {"alembic_version"} | {search.index_table(e) for e in search.INDEXES}
     engine = db.get_engine(url, migrate=False)
     tables = [t for t in inspect(engine).get_table_names() if t in ours]  # never another application's
     db.dispose_all()
     preamble = "SET client_min_messages = warning;\n"
     if tables:
         preamble += "DROP TABLE IF EXISTS " + ", ".join(_quote(t) for t in sorted(tables)) + " CASCADE;\n"
+    from crm_cli.migrations import rls
+
+    preamble += "".join(f"DROP FUNCTION IF EXISTS {sig} CASCADE;\n" for sig in rls.FUNCTIONS)
     kill_point("restore.psql")
     _pipe([pg_restore, "--no-owner", "--no-privileges", "--file=-", str(src)],
           [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", uri, "-f", "-"],

@@ -226,8 +226,10 @@ def _refuse_non_empty(conn, where: str, replace: bool) -> None:
 
 def _clear(conn, tables) -> None:
     if conn.dialect.name == "postgresql":
-        names = ", ".join(conn.dialect.identifier_preparer.quote(t.name) for t in tables)
-        conn.exec_driver_sql(f"TRUNCATE {names}")
+        names = [conn.dialect.identifier_preparer.quote(t.name) for t in tables]
+        # with the substring index tables, which point at their records (rebuilt after the load)
+        names += [search.index_table(e) for e in search.INDEXES]
+        conn.exec_driver_sql(f"TRUNCATE {', '.join(names)}")
         return
     for table in reversed(tables):
         conn.execute(table.delete())
