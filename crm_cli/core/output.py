@@ -327,6 +327,11 @@ def _csv(records: Iterable[dict], out, csv_keys: Callable[[dict], list[str]] | N
     import csv
 
     writer = csv.writer(out, lineterminator="\n")
+    raw = getattr(records, "raw", None)  # services/listing.Streamed: the driver's rows, no record dicts
+    table = raw() if raw is not None and csv_keys is not None else None
+    if table is not None:
+        _csv_raw(table, writer, csv_keys, out)
+        return
     if csv_keys is None:  # the header is the union of all records' keys: hold them
         flat = [_flatten(rec) for rec in records]
         keys: list[str] = []
@@ -349,6 +354,100 @@ def _csv(records: Iterable[dict], out, csv_keys: Callable[[dict], list[str]] | N
     for rec in rows:
         values = ["" if v is None else v if type(v) is str else text(v, False) for v in map(rec.get, keys)]
         writer.writerow([v if not v or v[0] not in lead else cell(v) for v in values])
+
+
+def _raw_decoders() -> dict:
+    """kind (services/listing.RAW_KINDS) -> the value a record holds, from the driver's value (not None):
+    text on SQLite, typed values on PostgreSQL."""
+    from datetime import timezone
+
+    utc = timezone.utc
+
+    def stamp(v):  # models/base.UTCDateTime.process_result_value
+        return (datetime.fromisoformat(v) if type(v) is str else v).replace(tzinfo=utc)
+
+    return {"text": None, "int": None, "bool": bool, "datetime": stamp,
+            "json": lambda v: dict((json.loads(v) if isinstance(v, (str, bytes)) else v) or {})}
+
+
+def _csv_raw(table, writer, csv_keys, out) -> None:
+    """_csv over raw rows (services/listing.raw_table), the same bytes: the header from the first row as a
+    record, then each row turned into its cells by one function compiled for this header (_row_converter),
+    written a chunk at a time."""
+    import csv
+    import io
+    from itertools import islice
+
+    names, kinds, rows = table
+    first = next(rows, None)
+    if first is None:
+        writer.writerow([])
+        return
+    decode = _raw_decoders()
+    rec = {k: None if v is None or decode[kind] is None else decode[kind](v) for k, kind, v in zip(names, kinds, first)}
+    keys = csv_keys(_flatten(rec))
+    writer.writerow(keys)
+    convert = _row_converter(names, kinds, keys, decode)
+    rows = _chain_first(first, rows)
+    buf = io.StringIO()
+    chunk_writer = csv.writer(buf, lineterminator="\n")
+    while True:
+        chunk = list(islice(rows, 2000))
+        if not chunk:
+            break
+        chunk_writer.writerows(map(convert, chunk))
+        out.write(buf.getvalue())
+        buf.seek(0)
+        buf.truncate()
+
+
+def _row_converter(names, kinds, keys, decode):
+    """fn(raw row) -> the CSV cells of `keys` (a None cell is written empty by csv): what text_value and
+    _csv_cell make of a record's values, one expression per column chosen once (ints and ISO datetimes
+    never start with a formula character; text and custom values are checked). Compiled from source so a
+    row costs one call, not one a cell."""
+    from crm_cli.core.dates import _local_tz
+
+    index = {k: i for i, k in enumerate(names)}
+    jsons = {k: i for k, i in index.items() if kinds[i] == "json"}
+    stamp, tz = decode["datetime"], _local_tz()
+    lead = _FORMULA_LEAD
+
+    def when(v):  # a datetime column's value (not None): local ISO-8601, as dates.iso
+        return stamp(v).astimezone(tz).isoformat(timespec="seconds")
+
+    def nested(v):  # a JSON column's member: text_value, then the formula check
+        if v is None:
+            return None
+        if type(v) is not str:
+            v = text_value(v, False)
+        return _csv_cell(v) if v and v[0] in lead else v
+
+    load = decode["json"]
+    body, cells = [], []
+    for k in keys:
+        i = index.get(k)
+        if i is not None and kinds[i] != "json":
+            kind, r = kinds[i], f"r[{i}]"
+            cells.append({"text": f"(cell({r}) if {r} and {r}[0] in lead else {r})",
+                          "int": f"(None if {r} is None else str({r}))",
+                          "bool": f"(None if {r} is None else 'true' if {r} else 'false')",
+                          "datetime": f"(None if {r} is None else when({r}))"}[kind])
+            continue
+        head, _, sub = k.partition(".")
+        j = jsons.get(head)
+        if j is not None and sub:
+            var = f"j{j}"
+            if f"    {var} = r[{j}]" not in body:
+                body += [f"    {var} = r[{j}]",
+                         f"    {var} = EMPTY if {var} is None or {var} == '{{}}' else load({var})"]
+            cells.append(f"nested({var}.get({sub!r}))")
+        else:
+            cells.append("None")  # a key no column gives: a record would not hold it either
+    src = "def convert(r):\n" + "\n".join(body) + "\n    return [" + ", ".join(cells) + "]\n"
+    scope = {"cell": _csv_cell, "lead": lead, "when": when, "nested": nested, "load": load, "EMPTY": {}}
+    exec(compile(src, "<csv row converter>", "exec"), scope)  # noqa: S102 - our own source, columns' names quoted by repr
+    return scope["convert"]
 
 
 def _chain_first(first, rest):

@@ -457,8 +457,14 @@ def stream_leads(session, *, fields=None, sort="-id", limit=None, offset=0, **fi
     page = None if limit is None else limit + (offset or 0)
     q = sort_and_page(query(session, page=page, **filters), SORTS, sort, Lead.id, limit, offset)
     rows = stream_records(session, q, Lead, extra={"owner": User.handle}, record=lambda r: record(r, r.owner),
-                          fields=fields)
+                          fields=fields, keys=RECORD_KEYS)
     return rows, csv_keys_with_custom(session, q, Lead.custom, bool(limit is not None or offset))
+
+
+RECORD_KEYS = ("id", "name", "company", "title", "email", "phone", "mobile", "source", "campaign", "city", "region",
+               "industry", "status", "disqualify_reason", "owner", "external_id", "notes", "custom",
+               "converted_customer_id", "converted_contact_id", "converted_opportunity_id", "converted_at",
+               "import_batch_id", "created_at", "updated_at")  # record()'s fields, each the column of that name
 
 
 def record(lead: Lead, owner: str | None) -> dict:

@@ -130,12 +130,14 @@ def listing_columns(model, fields, extra: dict, derived: dict) -> list:
 
 
 def stream_records(session, q, model, *, extra: dict, record, fields=None, derived: dict | None = None,
-                   prepare=None):
+                   prepare=None, keys: tuple[str, ...] | None = None):
     """Records of the listing select `q` (its filters, joins, order and paging; its ORM columns are
     replaced): `record(row)` for each row when `fields` is None (JSON, CSV: the whole contract), else dicts
     of the `fields` shown only, each a column of `model` or `extra` (label -> column) or made by
     `derived[field] = (column names, fn(row))`. `prepare(rows)` sees each chunk first (to look up what
-    its rows link to in one query: a customer's tags)."""
+    its rows link to in one query: a customer's tags). `keys`: the names of `record`'s fields, in order,
+    when each is the column of that name (a JSON column's field its dict): then the records can also be
+    read raw (Streamed.raw, core/output's fast csv)."""
     derived = derived or {}
     cols = listing_columns(model, fields, extra, derived)
     q = q.with_only_columns(*cols, maintain_column_froms=True)
@@ -145,11 +147,55 @@ def stream_records(session, q, model, *, extra: dict, record, fields=None, deriv
         def record(row):  # noqa: F811 - the slim record of the shown fields
             return {f: fn(row) if fn else getattr(row, f) for f, fn in makers}
 
-    for chunk in stream_chunks(session, q):
-        if prepare is not None:
-            prepare(chunk)
-        for row in chunk:
-            yield record(row)
+    def records():
+        for chunk in stream_chunks(session, q):
+            if prepare is not None:
+                prepare(chunk)
+            for row in chunk:
+                yield record(row)
+
+    if fields is not None or keys is None or prepare is not None:
+        return records()
+    return Streamed(records, lambda: raw_table(session, q, model, extra, keys))
+
+
+class Streamed:
+    """A streamed listing's records (iterate it: dicts, as `record` makes them) that can also be read as
+    raw driver rows (`raw()`, for core/output's csv): no type processing, no record dict per row."""
+
+    def __init__(self, records, raw) -> None:
+        self._records, self.raw = records, raw
+
+    def __iter__(self):
+        return self._records()
+
+
+RAW_KINDS = {"Integer": "int", "BigInteger": "int", "AutoString": "text", "String": "text", "Text": "text",
+             "UTCDateTime": "datetime", "JSON": "json", "Boolean": "bool"}
+
+
+def raw_table(session, q, model, extra: dict, keys):
+    """(keys, kinds, rows) for the record fields `keys`, each a column of `model` or `extra` of the same
+    name: the listing select `q` with those columns' types stripped (type_coerce to NullType: the driver's
+    values as they come: text on SQLite, datetimes and dicts on PostgreSQL), read in chunks through
+    stream_chunks (the visibility rule). kinds[i] in RAW_KINDS' values (core/output converts each); None
+    when a field's type is not one of those (the caller then builds records)."""
+    from itertools import chain
+
+    from sqlalchemy import type_coerce
+    from sqlalchemy.types import NullType
+
+    table = model.__table__.c
+    cols, kinds = [], []
+    for k in keys:
+        col = extra[k] if k in extra else table[k]
+        kind = RAW_KINDS.get(type(col.type).__name__)
+        if kind is None:
+            return None
+        kinds.append(kind)
+        cols.append(type_coerce(col, NullType()).label(k))
+    rq = q.with_only_columns(*cols, maintain_column_froms=True)
+    return list(keys), kinds, chain.from_iterable(stream_chunks(session, rq))
 
 
 def csv_keys_with_custom(session, q, custom_col, paged: bool):
