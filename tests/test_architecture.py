@@ -91,3 +91,60 @@ def test_registry_entries_name_modules_of_the_right_layer():
         module, func = registry.split(command.function)
         assert callable(getattr(importlib.import_module(f"crm_cli.commands.{module}"), func))
     assert len({name for name, _ in registry.command_groups()} | {c.name for c in registry.COMMANDS}) == 29
+
+
+def _models_loaded_by(crm_env, *args: str) -> list[str]:
+    """The crm_cli.models modules a `crm ARGS` process imports (and its exit code must be 0)."""
+    code = ("import sys\nfrom crm_cli.__main__ import main\n"
+            f"sys.argv = ['crm', *{list(args)!r}]\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "print('MODELS:' + ','.join(sorted(m.rsplit('.', 1)[1] for m in sys.modules "
+            "if m.startswith('crm_cli.models.'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=crm_env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.splitlines()[-1].removeprefix("MODELS:").split(",")
+
+
+def test_remind_imports_only_the_models_its_sources_read(cli, crm_env):
+    """`crm remind` reads activities, contacts (birthdays), order instalments and tickets: their models,
+    and not those their foreign keys point at (leads, opportunities, products): start-up (issue 14)."""
+    cli("customer", "add", "Acme", ok=True)
+    cli("activity", "add", "Call", "--customer", "Acme", "--due", "yesterday 10:00", ok=True)
+    assert _models_loaded_by(crm_env, "remind", "--owner", "me") == [
+        "activity", "base", "contact", "customer", "document", "system", "ticket", "user"]
+    assert _models_loaded_by(crm_env, "customer", "list", "--limit", "50") == ["base", "contact", "customer", "system", "user"]
+
+
+def test_a_flush_imports_the_models_its_foreign_keys_point_at(crm_env, run):
+    """A process that imported only the activity model still writes activities: the tables of
+    leads, opportunities... are registered before the flush (SQLAlchemy sorts a table's foreign keys)."""
+    run("customer", "add", "Acme", check=True)
+    for args in (("activity", "add", "Call", "--customer", "Acme", "-q"), ("activity", "done", "1"),
+                 ("activity", "delete", "1", "--yes"), ("contact", "add", "Ann", "--customer", "Acme", "-q"),
+                 ("contact", "delete", "1", "--yes"), ("customer", "delete", "Acme", "--yes")):
+        r = run(*args)
+        assert r.returncode == 0, (args, r.stderr)
+
+
+def test_every_table_is_in_the_table_map():
+    code = ("from crm_cli import models\nfrom sqlmodel import SQLModel\nmodels.load_all()\n"
+            "bad = [n for n, t in SQLModel.metadata.tables.items() if not any(cls.__table__ is t and "
+            "cls.__module__ == 'crm_cli.models.' + models.TABLES.get(n, '?') for cls in "
+            "[m.class_ for m in SQLModel._sa_registry.mappers])]\n"
+            "extra = set(models.TABLES) - set(SQLModel.metadata.tables)\nprint(bad, sorted(extra))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "[] []"
+
+
+def test_each_model_module_flushes_alone():
+    """Importing one model module and loading the targets of its tables is enough to sort its flush."""
+    from crm_cli.models import TABLES
+
+    code = ("import importlib, sys\nfrom sqlalchemy.orm import class_mapper\nfrom crm_cli import models\n"
+            "mod = importlib.import_module('crm_cli.models.' + sys.argv[1])\n"
+            "for cls in [v for v in vars(mod).values() if isinstance(v, type) and getattr(v, '__module__', '') "
+            "== mod.__name__ and hasattr(v, '__table__')]:\n"
+            "    models.load_targets(cls.__table__)\n    class_mapper(cls)._sorted_tables\nprint('ok')")
+    for module in sorted(set(TABLES.values())):
+        out = subprocess.run([sys.executable, "-c", code, module], capture_output=True, text=True)
+        assert out.stdout == "ok\n", (module, out.stderr[-600:])

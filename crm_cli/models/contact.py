@@ -5,8 +5,7 @@ from datetime import date
 from sqlmodel import Field
 
 from crm_cli.models.base import CustomJSON, Record
-# the tables its foreign keys point at (a command imports only the models it uses)
-from crm_cli.models import customer  # noqa: F401
+# the models its foreign keys point at are imported before a flush needs them (crm_cli.models.load_targets)
 
 
 class Contact(Record, table=True):

@@ -4,8 +4,7 @@ from sqlalchemy import Index
 from sqlmodel import Field
 
 from crm_cli.models.base import CustomJSON, Record, money_field
-# the tables its foreign keys point at (a command imports only the models it uses)
-from crm_cli.models import user  # noqa: F401
+# the models its foreign keys point at are imported before a flush needs them (crm_cli.models.load_targets)
 from sqlmodel import SQLModel
 
 

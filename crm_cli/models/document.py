@@ -15,8 +15,7 @@ from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from crm_cli.models.base import Record, UTCDateTime
-# the tables its foreign keys point at (a command imports only the models it uses)
-from crm_cli.models import customer, contact, opportunity, product, user  # noqa: F401
+# the models its foreign keys point at are imported before a flush needs them (crm_cli.models.load_targets)
 
 
 class DocumentCounter(SQLModel, table=True):

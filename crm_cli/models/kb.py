@@ -9,8 +9,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from crm_cli.models.base import Record, UTCDateTime
-# the tables its foreign keys point at (a command imports only the models it uses)
-from crm_cli.models import ticket  # noqa: F401
+# the models its foreign keys point at are imported before a flush needs them (crm_cli.models.load_targets)
 
 
 class KbArticle(Record, table=True):

@@ -8,8 +8,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from crm_cli.models.base import CustomJSON, Record, UTCDateTime
-# the tables its foreign keys point at (a command imports only the models it uses)
-from crm_cli.models import customer, contact, opportunity, user  # noqa: F401
+# the models its foreign keys point at are imported before a flush needs them (crm_cli.models.load_targets)
 
 
 class Lead(Record, table=True):

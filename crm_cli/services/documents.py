@@ -4,6 +4,7 @@ approval, totals as sums of rounded lines (core/docmoney.py), and the JSON shape
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import date
 from decimal import Decimal
 
@@ -13,7 +14,9 @@ from crm_cli.core import docmoney
 from crm_cli.core.errors import NotFound, UsageError, ValidationError
 from crm_cli.core.money import Money
 from crm_cli.models import User
-from crm_cli.models.product import Product
+
+if TYPE_CHECKING:
+    from crm_cli.models.product import Product
 
 MILLION = Decimal(1_000_000)
 LINE_KINDS = ("product", "text", "fee")
@@ -157,6 +160,8 @@ def keep_product(session, line, spec: LineSpec, currency: str) -> None:
     """Editing a product line without naming a product keeps its product (priced again by the rules),
     and a price set by hand stays unless the edit gives another."""
     if spec.product is None and line.product_id is not None and spec.text is None and spec.kind == "product":
+        from crm_cli.models.product import Product
+
         spec.product = session.get(Product, line.product_id)
         if spec.price is None and line.price_source == "manual":
             spec.price = Money(line.unit_price, currency)

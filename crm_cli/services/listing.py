@@ -58,14 +58,16 @@ def contains(session, col, text: str):
 def parents_not_trashed(*columns):
     """SQL: none of the records these foreign-key columns point at is in the trash (a NULL link is
     fine). Each parent is checked through its own alias, so a query that already joins the parent
-    table (for its name) is not correlated with it."""
-    from sqlalchemy import and_, select, true
+    table (for its name) is not correlated with it. The parent is named by the foreign key's target
+    (a bare Core table clause: its model need not be imported)."""
+    from sqlalchemy import and_, column, select, table, true
 
     conds = []
     for col in columns:
         (fk,) = col.foreign_keys
-        parent = fk.column.table.alias()
-        conds.append(~select(parent.c.id).where(parent.c.id == col, parent.c.deleted_at.is_not(None)).exists())
+        name, key = fk.target_fullname.split(".")
+        parent = table(name, column(key), column("deleted_at")).alias()
+        conds.append(~select(parent.c[key]).where(parent.c[key] == col, parent.c.deleted_at.is_not(None)).exists())
     return and_(true(), *conds)
 
 

@@ -51,7 +51,7 @@ def restore(session, entity: str, ident: int) -> str:
 
         customers.restore(session, obj)
     else:
-        parent_fk = [fk for fk in model.__table__.foreign_keys if fk.column.table.name == "customers"
+        parent_fk = [fk for fk in model.__table__.foreign_keys if fk.target_fullname == "customers.id"
                      and not fk.parent.nullable]
         for fk in parent_fk:
             from crm_cli.models import Customer

@@ -76,7 +76,7 @@ def _models() -> list[tuple[registry.Entity, type]]:
 
 def _customer_column(table):
     for fk in table.foreign_keys:
-        if fk.column.table.name == "customers" and fk.column.name == "id" and fk.parent.name == "customer_id":
+        if fk.target_fullname == "customers.id" and fk.parent.name == "customer_id":  # not resolved: no import
             return fk.parent
     return None
 
