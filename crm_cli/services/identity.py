@@ -78,9 +78,12 @@ def check_actor(session) -> None:
     if session.info.get("actor_checked"):
         return
     handle = acting_handle()
-    known = session.execute(select(User.id).where(User.handle == handle)).first() is not None
-    if not known and not any(isinstance(o, User) and o.handle == handle for o in session.new):
-        if _has_users(session):
+    def known() -> bool:
+        return session.execute(select(User.id).where(User.handle == handle)).first() is not None
+
+    if not known() and not any(isinstance(o, User) and o.handle == handle for o in session.new):
+        # users found now: look for the handle again, another process may have just made it the first user
+        if _has_users(session) and not known():
             raise _unknown(handle)
     session.info["actor_checked"] = True
 

@@ -53,12 +53,14 @@ def _load_viewer(session) -> Viewer | None:
 
     users = User.__table__
     conn = session.connection()
-    row = conn.execute(select(users.c.id, users.c.role, users.c.team)
-                       .where(users.c.handle == context.current_handle())).first()
+    me = select(users.c.id, users.c.role, users.c.team).where(users.c.handle == context.current_handle())
+    row = conn.execute(me).first()
     if row is None:
         if conn.execute(select(users.c.id).limit(1)).first() is None:
             return None  # no users yet: the acting user becomes the first one, an admin
-        return Viewer(None, None)
+        row = conn.execute(me).first()  # another process may have just made the acting user the first one
+        if row is None:
+            return Viewer(None, None)
     if row.role == "admin":
         return None
     return Viewer(row.id, row.team if row.role == "manager" else None)
